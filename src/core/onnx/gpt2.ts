@@ -1,0 +1,338 @@
+/**
+ * A GPT-2-architecture decoder built as an ONNX graph in code, with seeded random weights:
+ * the "untrained" baseline of Schrimpf et al. 2021. Same computation as Hugging Face's
+ * GPT2LMHeadModel (pre-LayerNorm blocks, gelu_new, tied input/output embeddings), standard
+ * opset-17 ops only, so it runs in onnxruntime-web (WASM/WebGPU) and onnxruntime-node.
+ *
+ * Graph I/O
+ *   inputs : input_ids int64 [batch, seq], attention_mask int64 [batch, seq] (1 = token, 0 = pad;
+ *            right padding). Positions are 0..seq-1 as in HF's default.
+ *   output : logits float32 [batch, seq, vocab]
+ *
+ * Named intermediate tensors (expose any of them as an output to record it):
+ *   embed            token + position embedding                     [B, T, D]
+ *   h.{i}.ln_1       LayerNorm before attention                      [B, T, D]
+ *   h.{i}.attn.probs attention probabilities                         [B, H, T, T]
+ *   h.{i}.attn_out   attention block output (after c_proj)           [B, T, D]
+ *   h.{i}.resid_mid  residual stream after attention                 [B, T, D]
+ *   h.{i}.ln_2       LayerNorm before the MLP                        [B, T, D]
+ *   h.{i}.mlp.act    MLP hidden activation (gelu_new)                [B, T, 4D]
+ *   h.{i}.mlp_out    MLP block output (after c_proj)                 [B, T, D]
+ *   h.{i}.resid      residual stream after block i                   [B, T, D]
+ *   ln_f             final LayerNorm                                 [B, T, D]
+ *   logits           next-token logits                               [B, T, V]
+ *
+ * Initialisation (HF GPT2PreTrainedModel._init_weights): every weight matrix and embedding
+ * ~ normal(0, 0.02), the two residual projections (attn.c_proj, mlp.c_proj) ~ normal(0, 0.02/sqrt(2·nLayer)),
+ * biases 0, LayerNorm weight 1 / bias 0. Draws come from `Rng(seed)` in a fixed order
+ * (wte, wpe, then per block c_attn, attn.c_proj, c_fc, mlp.c_proj), so a seed names one model.
+ * Initializer names follow HF (without the "transformer." prefix), e.g. "h.0.attn.c_attn.weight".
+ *
+ * Memory: weights are written straight into the final protobuf buffer as raw_data (one scratch
+ * array per tensor), so building `small` (124M parameters) needs ~500 MB plus the largest tensor.
+ */
+import { onnx, ElemType, type AttributeProto, type GraphProto, type IModelProto, type NodeProto, type ValueInfoProto } from './proto';
+import { Rng } from '../language/random';
+import { UserFacingError, type LayerInfo, type ProgressFn } from '../types';
+
+export interface Gpt2Config {
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  /** Default 50257 (GPT-2's BPE vocabulary). */
+  vocabSize?: number;
+  /** Maximum sequence length (rows of the position embedding). Default 1024. */
+  nPositions?: number;
+  /** Seed of the weight initialisation. Default 0. */
+  seed?: number;
+  /** Intermediate tensors (names above) to declare as extra graph outputs, besides `logits`. */
+  extraOutputs?: string[];
+  /** Reports bytes written (building `small` takes seconds). */
+  onProgress?: ProgressFn;
+}
+
+export type Gpt2Size = 'tiny' | 'mini' | 'small';
+
+export const GPT2_SIZES: Record<Gpt2Size, { nLayer: number; nHead: number; nEmbd: number }> = {
+  tiny: { nLayer: 2, nHead: 4, nEmbd: 128 },
+  mini: { nLayer: 4, nHead: 4, nEmbd: 256 },
+  small: { nLayer: 12, nHead: 12, nEmbd: 768 },
+};
+
+const INIT_SD = 0.02;
+const LN_EPS = 1e-5;
+/** HF fills masked attention scores with the float32 minimum; softmax then gives them weight 0. */
+const MASKED_SCORE = -3.4028234663852886e38;
+
+/** Number of trainable parameters (tied embeddings counted once), e.g. 124,439,808 for `small`. */
+export function gpt2ParamCount(config: Gpt2Config): number {
+  const { nLayer, nEmbd: d } = config;
+  const v = config.vocabSize ?? 50257;
+  const p = config.nPositions ?? 1024;
+  const block = 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + 2 * d + (d * 4 * d + 4 * d) + (4 * d * d + d);
+  return v * d + p * d + nLayer * block + 2 * d;
+}
+
+/** Labelled recordable tensors of a model built here, in depth order (for layer lists). */
+export function gpt2Layers(nLayer: number): LayerInfo[] {
+  const layers: LayerInfo[] = [{ tensor: 'embed', label: 'embedding', group: 'stem', kind: 'embedding', op: 'Add', depth: 0 }];
+  for (let i = 0; i < nLayer; i++) {
+    const group = `block ${i}`;
+    layers.push(
+      { tensor: `h.${i}.attn_out`, label: `block ${i} · attention`, group, kind: 'attention', op: 'Add', depth: 0 },
+      { tensor: `h.${i}.mlp_out`, label: `block ${i} · MLP`, group, kind: 'mlp', op: 'Add', depth: 0 },
+      { tensor: `h.${i}.resid`, label: `block ${i} · residual`, group, kind: 'residual', op: 'Add', depth: 0 },
+    );
+  }
+  layers.push(
+    { tensor: 'ln_f', label: 'final LayerNorm', group: 'head', kind: 'norm', op: 'LayerNormalization', depth: 0 },
+    { tensor: 'logits', label: 'logits', group: 'head', kind: 'logits', op: 'Reshape', depth: 0 },
+  );
+  layers.forEach((l, i) => (l.depth = i));
+  return layers;
+}
+
+type Fill = { kind: 'normal'; sd: number } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'values'; bytes: Uint8Array };
+
+interface Initializer {
+  name: string;
+  dims: number[];
+  dataType: number;
+  fill: Fill;
+}
+
+const A = { FLOAT: 1, INT: 2, INTS: 7 } as const; // onnx AttributeProto.AttributeType
+
+function attrInt(name: string, i: number): AttributeProto {
+  return { name, type: A.INT, i };
+}
+function attrInts(name: string, ints: number[]): AttributeProto {
+  return { name, type: A.INTS, ints };
+}
+function attrFloat(name: string, f: number): AttributeProto {
+  return { name, type: A.FLOAT, f };
+}
+
+/** Builds the model and returns the serialized ONNX ModelProto. */
+export function buildGpt2Model(config: Gpt2Config): Uint8Array {
+  const { nLayer, nHead, nEmbd: d } = config;
+  const vocab = config.vocabSize ?? 50257;
+  const nPos = config.nPositions ?? 1024;
+  for (const [k, v] of Object.entries({ nLayer, nHead, nEmbd: d, vocabSize: vocab, nPositions: nPos })) {
+    if (!Number.isInteger(v) || v < 1) throw new UserFacingError(`GPT-2 config: ${k} must be a positive integer (got ${v}).`);
+  }
+  if (d % nHead !== 0) throw new UserFacingError(`GPT-2 config: nEmbd (${d}) must be divisible by nHead (${nHead}).`);
+  const dh = d / nHead;
+  const F = ElemType.FLOAT;
+  const I64 = ElemType.INT64;
+
+  const inits: Initializer[] = [];
+  const weight = (name: string, dims: number[], fill: Fill) => {
+    inits.push({ name, dims, dataType: F, fill });
+    return name;
+  };
+  const constI64 = (name: string, values: number[], scalar = false) => {
+    const bytes = new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
+    inits.push({ name, dims: scalar ? [] : [values.length], dataType: I64, fill: { kind: 'values', bytes } });
+    return name;
+  };
+  const constF32 = (name: string, value: number) => {
+    inits.push({ name, dims: [], dataType: F, fill: { kind: 'values', bytes: new Uint8Array(new Float32Array([value]).buffer) } });
+    return name;
+  };
+
+  const nodes: NodeProto[] = [];
+  const node = (opType: string, inputs: string[], output: string, attribute: AttributeProto[] = []) => {
+    nodes.push({ opType, input: inputs, output: [output], name: `${opType}:${output}`, attribute });
+    return output;
+  };
+
+  const residSd = INIT_SD / Math.sqrt(2 * nLayer);
+  const wte = weight('wte.weight', [vocab, d], { kind: 'normal', sd: INIT_SD });
+  const wpe = weight('wpe.weight', [nPos, d], { kind: 'normal', sd: INIT_SD });
+
+  const c0 = constI64('const.zero', [0], true);
+  const c1 = constI64('const.one', [1], true);
+  const axes0 = constI64('const.axes_0', [0]);
+  const axes1 = constI64('const.axes_1', [1]);
+  const axes12 = constI64('const.axes_1_2', [1, 2]);
+  const shapeBTHD = constI64('const.shape_bthd', [0, 0, nHead, dh]);
+  const shapeBTD = constI64('const.shape_btd', [0, 0, d]);
+  const shapeFlat = constI64('const.shape_rows_d', [-1, d]);
+  const vocabDim = constI64('const.vocab_dim', [vocab]);
+  const splitQKV = constI64('const.split_qkv', [d, d, d]);
+  const sqrtDh = constF32('const.sqrt_head_dim', Math.sqrt(dh));
+  const maskedScore = constF32('const.masked_score', MASKED_SCORE);
+  const half = constF32('const.half', 0.5);
+  const oneF = constF32('const.one_f', 1);
+  const geluCubic = constF32('const.gelu_cubic', 0.044715);
+  const geluScale = constF32('const.gelu_scale', Math.sqrt(2 / Math.PI));
+
+  // Embeddings: token rows + position rows 0..T-1.
+  const inputShape = node('Shape', ['input_ids'], 'input_shape');
+  const seqLen = node('Gather', [inputShape, c1], 'seq_len', [attrInt('axis', 0)]);
+  const positions = node('Range', [c0, seqLen, c1], 'positions');
+  const tok = node('Gather', [wte, 'input_ids'], 'tok_embed', [attrInt('axis', 0)]);
+  const pos = node('Gather', [wpe, positions], 'pos_embed', [attrInt('axis', 0)]);
+  let x = node('Add', [tok, pos], 'embed');
+
+  // Attention may use key j from query i when j <= i (causal) and key j is not padding.
+  const qPos = node('Unsqueeze', [positions, axes1], 'mask.query_pos');
+  const kPos = node('Unsqueeze', [positions, axes0], 'mask.key_pos');
+  const causal = node('LessOrEqual', [kPos, qPos], 'mask.causal');
+  const keyOk = node('Cast', ['attention_mask'], 'mask.key_ok', [attrInt('to', ElemType.BOOL)]);
+  const keyOk4 = node('Unsqueeze', [keyOk, axes12], 'mask.key_ok_4d');
+  const allowed = node('And', [causal, keyOk4], 'mask.allowed');
+
+  const layerNorm = (input: string, prefix: string, output: string) =>
+    node('LayerNormalization', [input, weight(`${prefix}.weight`, [d], { kind: 'ones' }), weight(`${prefix}.bias`, [d], { kind: 'zeros' })], output, [
+      attrInt('axis', -1),
+      attrFloat('epsilon', LN_EPS),
+    ]);
+  const linear = (input: string, prefix: string, nIn: number, nOut: number, sd: number, output: string) => {
+    const mm = node('MatMul', [input, weight(`${prefix}.weight`, [nIn, nOut], { kind: 'normal', sd })], `${output}.matmul`);
+    return node('Add', [mm, weight(`${prefix}.bias`, [nOut], { kind: 'zeros' })], output);
+  };
+
+  for (let i = 0; i < nLayer; i++) {
+    const p = `h.${i}`;
+    const ln1 = layerNorm(x, `${p}.ln_1`, `${p}.ln_1`);
+    const qkv = linear(ln1, `${p}.attn.c_attn`, d, 3 * d, INIT_SD, `${p}.attn.qkv`);
+    nodes.push({
+      opType: 'Split', input: [qkv, splitQKV], output: [`${p}.attn.q`, `${p}.attn.k`, `${p}.attn.v`],
+      name: `Split:${p}.attn.qkv`, attribute: [attrInt('axis', -1)],
+    });
+    const heads = (t: string, perm: number[], out: string) =>
+      node('Transpose', [node('Reshape', [t, shapeBTHD], `${out}.bthd`)], out, [attrInts('perm', perm)]);
+    const q = heads(`${p}.attn.q`, [0, 2, 1, 3], `${p}.attn.q_heads`); // [B,H,T,dh]
+    const kT = heads(`${p}.attn.k`, [0, 2, 3, 1], `${p}.attn.k_heads_t`); // [B,H,dh,T]
+    const v = heads(`${p}.attn.v`, [0, 2, 1, 3], `${p}.attn.v_heads`);
+    const scores = node('Div', [node('MatMul', [q, kT], `${p}.attn.qk`), sqrtDh], `${p}.attn.scores`);
+    const masked = node('Where', [allowed, scores, maskedScore], `${p}.attn.scores_masked`);
+    const probs = node('Softmax', [masked], `${p}.attn.probs`, [attrInt('axis', -1)]);
+    const ctx = node('MatMul', [probs, v], `${p}.attn.context_heads`);
+    const ctxBTHD = node('Transpose', [ctx], `${p}.attn.context_bthd`, [attrInts('perm', [0, 2, 1, 3])]);
+    const ctxBTD = node('Reshape', [ctxBTHD, shapeBTD], `${p}.attn.context`);
+    const attnOut = linear(ctxBTD, `${p}.attn.c_proj`, d, d, residSd, `${p}.attn_out`);
+    const mid = node('Add', [x, attnOut], `${p}.resid_mid`);
+
+    const ln2 = layerNorm(mid, `${p}.ln_2`, `${p}.ln_2`);
+    const fc = linear(ln2, `${p}.mlp.c_fc`, d, 4 * d, INIT_SD, `${p}.mlp.fc`);
+    // gelu_new(x) = 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³)))
+    const cube = node('Mul', [node('Mul', [fc, fc], `${p}.mlp.fc_sq`), fc], `${p}.mlp.fc_cube`);
+    const inner = node('Mul', [node('Add', [fc, node('Mul', [cube, geluCubic], `${p}.mlp.gelu_c`)], `${p}.mlp.gelu_sum`), geluScale], `${p}.mlp.gelu_inner`);
+    const tanhPlus1 = node('Add', [node('Tanh', [inner], `${p}.mlp.gelu_tanh`), oneF], `${p}.mlp.gelu_tanh1`);
+    const act = node('Mul', [node('Mul', [fc, half], `${p}.mlp.gelu_half`), tanhPlus1], `${p}.mlp.act`);
+    const mlpOut = linear(act, `${p}.mlp.c_proj`, 4 * d, d, residSd, `${p}.mlp_out`);
+    x = node('Add', [mid, mlpOut], `${p}.resid`);
+  }
+
+  const lnF = layerNorm(x, 'ln_f', 'ln_f');
+  // Tied output embedding: logits = ln_f · wteᵀ via Gemm(transB) so wte is stored once.
+  const rows = node('Reshape', [lnF, shapeFlat], 'ln_f.rows');
+  const logitsRows = node('Gemm', [rows, wte], 'logits.rows', [attrInt('transB', 1)]);
+  const logitsShape = node('Concat', [inputShape, vocabDim], 'logits.shape', [attrInt('axis', 0)]);
+  node('Reshape', [logitsRows, logitsShape], 'logits');
+
+  const produced = new Set(nodes.flatMap((n) => n.output ?? []));
+  const dim = (v: string | number) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v });
+  const valueInfo = (name: string, elemType: number, shape?: (string | number)[]): ValueInfoProto => ({
+    name,
+    type: { tensorType: { elemType, ...(shape ? { shape: { dim: shape.map(dim) } } : {}) } },
+  });
+  const outputs = [valueInfo('logits', F, ['batch', 'seq', vocab])];
+  for (const name of config.extraOutputs ?? []) {
+    if (name === 'logits') continue;
+    if (!produced.has(name)) throw new UserFacingError(`GPT-2 model has no tensor named "${name}".`, 'See the list of named tensors in src/core/onnx/gpt2.ts.');
+    outputs.push(valueInfo(name, F));
+  }
+
+  const graph: GraphProto = {
+    name: `gpt2-random-L${nLayer}-H${nHead}-D${d}`,
+    node: nodes,
+    input: [valueInfo('input_ids', I64, ['batch', 'seq']), valueInfo('attention_mask', I64, ['batch', 'seq'])],
+    output: outputs,
+  };
+  const model: IModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    producerName: 'silico',
+    docString: `GPT-2 architecture with random weights (seed ${config.seed ?? 0})`,
+    metadataProps: [
+      { key: 'silico.kind', value: 'gpt2-random' },
+      { key: 'silico.config', value: JSON.stringify({ nLayer, nHead, nEmbd: d, vocabSize: vocab, nPositions: nPos, seed: config.seed ?? 0 }) },
+    ],
+  };
+  return serializeWithInitializers(model, graph, inits, new Rng(config.seed ?? 0), config.onProgress);
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function writeVarint(out: Uint8Array, offset: number, n: number): number {
+  while (n >= 128) {
+    out[offset++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[offset++] = n;
+  return offset;
+}
+
+// Protobuf field tags (field number << 3 | wire type 2 = length-delimited).
+const TAG_MODEL_GRAPH = (7 << 3) | 2;
+const TAG_GRAPH_INITIALIZER = (5 << 3) | 2;
+const TAG_TENSOR_RAW_DATA = (9 << 3) | 2;
+
+/**
+ * Protobuf lets a message's fields come in any order and repeated fields be spread out, so we
+ * encode the small parts with protobufjs and append each initializer (header + raw_data) by hand
+ * into one preallocated buffer, generating its values on the way.
+ */
+function serializeWithInitializers(model: IModelProto, graph: GraphProto, inits: Initializer[], rng: Rng, onProgress?: ProgressFn): Uint8Array {
+  const modelHead = onnx.ModelProto.encode(model).finish();
+  const graphHead = onnx.GraphProto.encode(graph).finish();
+  const entries = inits.map((t) => {
+    const header = onnx.TensorProto.encode({ name: t.name, dims: t.dims, dataType: t.dataType }).finish();
+    const count = t.dims.reduce((a, b) => a * b, 1);
+    const byteLength = t.fill.kind === 'values' ? t.fill.bytes.length : count * 4;
+    const tensorLength = header.length + 1 + varintLength(byteLength) + byteLength;
+    return { t, header, count, byteLength, tensorLength, entryLength: 1 + varintLength(tensorLength) + tensorLength };
+  });
+  const graphLength = graphHead.length + entries.reduce((a, e) => a + e.entryLength, 0);
+  const total = modelHead.length + 1 + varintLength(graphLength) + graphLength;
+  const out = new Uint8Array(total);
+  let o = 0;
+  out.set(modelHead, o);
+  o += modelHead.length;
+  out[o++] = TAG_MODEL_GRAPH;
+  o = writeVarint(out, o, graphLength);
+  out.set(graphHead, o);
+  o += graphHead.length;
+  for (const e of entries) {
+    out[o++] = TAG_GRAPH_INITIALIZER;
+    o = writeVarint(out, o, e.tensorLength);
+    out.set(e.header, o);
+    o += e.header.length;
+    out[o++] = TAG_TENSOR_RAW_DATA;
+    o = writeVarint(out, o, e.byteLength);
+    const fill = e.t.fill;
+    if (fill.kind === 'values') {
+      out.set(fill.bytes, o);
+    } else if (fill.kind === 'normal' || fill.kind === 'ones') {
+      const values = new Float32Array(e.count); // little-endian, as ONNX raw_data requires
+      if (fill.kind === 'normal') rng.fillNormal(values, fill.sd);
+      else values.fill(1);
+      out.set(new Uint8Array(values.buffer), o);
+    } // zeros: the buffer is already zero
+    o += e.byteLength;
+    onProgress?.({ done: o, total, phase: 'building GPT-2 weights' });
+  }
+  if (o !== total) throw new Error(`GPT-2 serialization size mismatch (${o} != ${total})`);
+  return out;
+}
