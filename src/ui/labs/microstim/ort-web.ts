@@ -1,0 +1,40 @@
+/**
+ * onnxruntime-web set-up shared by the lab workers (Microstimulation, Language). The labs run their own
+ * sessions because they run models the general model worker does not: a graph rewritten with a stimulation
+ * input, and GPT-2 graphs built in code. WASM execution provider (multi-threaded when cross-origin isolated):
+ * these models are small and WASM gives bit-stable results across machines.
+ */
+import * as ort from 'onnxruntime-web';
+import { UserFacingError } from '../../../core/types';
+
+let configured = false;
+
+export function configureOrt(): { ep: string; threads: number } {
+  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
+  const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  if (!configured) {
+    ort.env.wasm.wasmPaths = '/ort/';
+    ort.env.wasm.numThreads = threads;
+    configured = true;
+  }
+  return { ep: 'wasm', threads };
+}
+
+export async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+  configureOrt();
+  try {
+    return await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  } catch (e) {
+    const text = String((e as Error)?.message ?? e);
+    if (/not implemented|could not find an implementation|unsupported/i.test(text)) {
+      throw new UserFacingError('This model uses an operator the browser runtime does not support.', text);
+    }
+    if (/memory|allocation/i.test(text)) throw new UserFacingError('Out of memory while loading the model. Try a smaller model.', text);
+    throw new UserFacingError('The model could not be loaded.', text);
+  }
+}
+
+export { ort };
+
+/** The runtime handed to engine-agnostic code (microstim/engine.ts). */
+export const webRuntime = { Tensor: ort.Tensor, createSession };

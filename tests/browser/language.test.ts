@@ -1,0 +1,127 @@
+/**
+ * Language lab end to end in headless Chromium (built app, WASM): the built-in tiny untrained GPT-2, the real
+ * GPT-2 tokenizer loaded through the page's file input, synthetic ground truth → layer sweep → encoding model →
+ * pool ranking → a short generative search → CSV export. The r values shown must equal the core functions'
+ * (src/core/language/*) on features recorded in Node with onnxruntime-node.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Papa from 'papaparse';
+import type { Browser } from 'playwright-core';
+import { startServer, type TestServer } from '../support/server';
+import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession } from '../support/browser';
+import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
+import { buildGpt2Model, gpt2Layers, GPT2_SIZES } from '../../src/core/onnx/gpt2';
+import { loadTokenizer } from '../../src/core/text/tokenizer';
+import { syntheticResponses } from '../../src/core/language/synthetic';
+import { scoreLayers } from '../../src/core/language/encoding';
+import { SentenceEngine } from '../../src/ui/labs/language/engine';
+import { templateSentences } from '../../src/ui/labs/language/demo-pool';
+import type { OrtRuntime } from '../../src/ui/labs/microstim/engine';
+
+const require = createRequire(import.meta.url);
+const ortNode = require('onnxruntime-node');
+const nodeRuntime: OrtRuntime = { Tensor: ortNode.Tensor, createSession: (bytes) => ortNode.InferenceSession.create(bytes) };
+
+const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');
+const TOKENIZER = sharedPath('models/gpt2-tokenizer/tokenizer.json');
+const SENTENCES = 120;
+
+if (!hasShared) console.warn(NO_SHARED);
+
+describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Language lab (browser)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let s: BrowserSession;
+
+  beforeAll(async () => {
+    server = await startServer({ distDir: DIST });
+    browser = await launchBrowser();
+    s = await openPage(browser, `${server.url}/#/language`);
+  });
+  afterAll(async () => {
+    await s?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('sweeps layers, ranks a pool and exports the chosen stimuli', async () => {
+    const { page } = s;
+    await page.getByTestId('lm-select').selectOption('builtin:tiny');
+    await page.getByTestId('load-lm').click();
+    await page.getByTestId('lm-loaded').waitFor({ timeout: 120_000 });
+    await page.getByTestId('tokenizer-file').setInputFiles(TOKENIZER);
+    await page.getByTestId('tokenizer-loaded').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('tokenizer-loaded').textContent()).toContain('50,257');
+
+    await page.getByLabel('Sentences').fill(String(SENTENCES));
+    await page.getByTestId('generate-synthetic').click();
+    await page.getByTestId('table-ready').waitFor({ timeout: 180_000 });
+    expect(await page.getByTestId('table-ready').textContent()).toContain('SYNTHETIC');
+
+    await page.getByTestId('run-layer-sweep').click();
+    await page.getByTestId('layer-table').waitFor({ timeout: 180_000 });
+    const shown = await page.locator('[data-testid="layer-table"] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ layer: tr.getAttribute('data-layer')!, r: Number(tr.getAttribute('data-r')) })),
+    );
+
+    // Reference: the same features and scores in Node (onnxruntime-node + the core functions).
+    const size = GPT2_SIZES.tiny;
+    const layers = gpt2Layers(size.nLayer).filter((l) => ['embedding', 'residual', 'norm'].includes(l.kind));
+    const engine = await SentenceEngine.create(nodeRuntime, buildGpt2Model({ ...size, seed: 0, extraOutputs: layers.map((l) => l.tensor) }), 50257);
+    const tokenizer = loadTokenizer(readFileSync(TOKENIZER, 'utf8'));
+    const sentences = templateSentences(SENTENCES, 1);
+    const f = await engine.features(tokenizer, sentences, layers.map((l) => l.tensor));
+    await engine.dispose();
+    const source = layers.filter((l) => l.kind === 'residual')[0];
+    const truth = syntheticResponses(sentences, { rows: f.n, cols: f.features[source.tensor].width, data: f.features[source.tensor].data }, { seed: 1, targetR: 0.7, participants: 6 });
+    const ref = scoreLayers(layers.map((l) => ({ layer: l.tensor, features: { dims: [f.n, f.features[l.tensor].width], data: f.features[l.tensor].data } })), truth.table.response, { folds: 5, seed: 0 });
+    expect(shown.map((x) => x.layer)).toEqual(ref.map((x) => x.layer));
+    shown.forEach((x, i) => {
+      console.log(`${x.layer}: page r ${x.r.toFixed(4)} vs node ${ref[i].r.toFixed(4)}`);
+      expect(x.r).toBeCloseTo(ref[i].r, 3);
+    });
+    // The layer the ground truth came from predicts best.
+    const best = shown.reduce((b, x) => (x.r > b.r ? x : b));
+    expect(best.layer).toBe(source.tensor);
+
+    await page.getByTestId('fit-encoding').click();
+    await page.getByTestId('encoding-ready').waitFor({ timeout: 60_000 });
+
+    await page.getByTestId('rank-pool').click();
+    await page.locator('[data-testid="drive-list"] li').first().waitFor({ timeout: 120_000 });
+    const drive = await page.locator('[data-testid="drive-list"] li').evaluateAll((lis) => lis.map((li) => ({ text: li.querySelector('.sentence')!.textContent!, p: Number(li.getAttribute('data-prediction')) })));
+    const suppress = await page.locator('[data-testid="suppress-list"] li').evaluateAll((lis) => lis.map((li) => Number(li.getAttribute('data-prediction'))));
+    expect(drive.length).toBe(10);
+    for (let i = 1; i < drive.length; i++) expect(drive[i].p).toBeLessThanOrEqual(drive[i - 1].p);
+    expect(Math.min(...drive.map((d) => d.p))).toBeGreaterThan(Math.max(...suppress));
+
+    // Short generative search: the leaderboard fills and the search can be resumed.
+    await page.getByLabel('Steps').fill('2');
+    await page.getByTestId('start-search').click();
+    await page.locator('[data-testid="leaderboard"] li').first().waitFor({ timeout: 120_000 });
+    await page.getByTestId('start-search').waitFor({ state: 'visible' });
+    await expect.poll(() => page.getByTestId('start-search').isEnabled(), { timeout: 120_000 }).toBe(true);
+
+    // Choose the top two drive sentences and export them.
+    await page.locator('[data-testid="drive-list"] li input[type=checkbox]').nth(0).check();
+    await page.locator('[data-testid="drive-list"] li input[type=checkbox]').nth(1).check();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-stimuli').click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    const parsed = Papa.parse<Record<string, string>>(csv.trim(), { header: true });
+    expect(parsed.meta.fields).toEqual(['sentence', 'predicted_response', 'mean_surprisal_bits', 'words', 'source', 'model', 'layer', 'synthetic_data']);
+    expect(parsed.data.map((r) => r.sentence)).toEqual([drive[0].text, drive[1].text]);
+    parsed.data.forEach((r, i) => {
+      expect(Number(r.predicted_response)).toBeCloseTo(drive[i].p, 9);
+      expect(Number(r.mean_surprisal_bits)).toBeGreaterThan(0);
+      expect(r.synthetic_data).toBe('yes');
+    });
+
+    await page.getByRole('heading', { name: /3 · Which layer/ }).evaluate((el) => el.closest('.lab')!.scrollIntoView({ block: 'start' }));
+    await s.screenshot('language');
+    await page.screenshot({ path: resolve(SCREENSHOTS, 'language-full.png'), fullPage: true });
+    expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+});

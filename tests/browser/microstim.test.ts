@@ -1,0 +1,182 @@
+/**
+ * Microstimulation lab end to end in headless Chromium (built app, WASM): MobileNetV2 loaded through the page's
+ * file input, a handful of real fLoc faces / non-faces uploaded through the image inputs (converted to lossless
+ * PNG at test time so browser and Node see identical pixels; nothing is written into the repo), sheet → one
+ * stimulation → a 3-site sweep. The shifts the page shows must equal what the core functions (src/core/stim/*)
+ * compute in Node with onnxruntime-node on the same model, images and trials.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import jpeg from 'jpeg-js';
+import Papa from 'papaparse';
+import { PNG } from 'pngjs';
+import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
+import type { GrayImage } from '../../src/core/stim/noise';
+import { resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { startServer, type TestServer } from '../support/server';
+import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession } from '../support/browser';
+import { buildSheetWithEngine, runTask, sweepSites, trainDecoderWithEngine } from '../../src/core/stim/experiment';
+import { afrazTrials } from '../../src/core/stim/noise';
+import { AFRAZ_TRAIN } from '../../src/core/stim/spread';
+import { OrtStimEngine, defaultReadout, type OrtRuntime } from '../../src/ui/labs/microstim/engine';
+import { listLayers } from '../../src/core/onnx/layers';
+import { decodeModel } from '../../src/core/onnx/proto';
+
+const require = createRequire(import.meta.url);
+const ortNode = require('onnxruntime-node');
+const nodeRuntime: OrtRuntime = {
+  Tensor: ortNode.Tensor,
+  createSession: (bytes) => ortNode.InferenceSession.create(bytes),
+};
+
+const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');
+const TASK_IMAGES = 4;
+const MOBILENET = sharedPath('models/mobilenetv2-12-fp32.onnx');
+const FLOC = sharedPath('data/vision/floc');
+const AFRAZ = sharedPath('data/vision/afraz2006/selectivity_vs_shift_100-150ms.csv');
+const FACES = ['adult-1', 'adult-2', 'adult-3', 'adult-4', 'child-1', 'child-2', 'child-3', 'child-4'];
+const NON_FACES = ['body-1', 'body-2', 'car-1', 'car-2', 'house-1', 'house-2', 'instrument-1', 'instrument-2'];
+
+if (!hasShared) console.warn(NO_SHARED);
+
+/** fLoc JPEG → gray pixels (jpeg-js) and the same pixels as a PNG file in a temp folder (what the page gets). */
+function prepare(names: string[], dir: string): { image: GrayImage; file: string }[] {
+  return names.map((name) => {
+    const category = name.split('-')[0];
+    const decoded = jpeg.decode(readFileSync(resolve(FLOC, category, `${name}.jpg`)), { useTArray: true });
+    const gray = new Uint8Array(decoded.width * decoded.height);
+    for (let i = 0; i < gray.length; i++) gray[i] = Math.round(0.299 * decoded.data[4 * i] + 0.587 * decoded.data[4 * i + 1] + 0.114 * decoded.data[4 * i + 2]);
+    const png = new PNG({ width: decoded.width, height: decoded.height });
+    for (let i = 0; i < gray.length; i++) png.data.set([gray[i], gray[i], gray[i], 255], 4 * i);
+    const file = resolve(dir, `${name}.png`);
+    writeFileSync(file, PNG.sync.write(png));
+    return { image: { width: decoded.width, height: decoded.height, data: gray }, file };
+  });
+}
+
+describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microstimulation lab (browser)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let s: BrowserSession;
+  const failed: string[] = [];
+
+  beforeAll(async () => {
+    server = await startServer({ distDir: DIST });
+    browser = await launchBrowser();
+    s = await openPage(browser, `${server.url}/#/microstim`);
+    s.page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows the same psychometric shifts as the core functions in Node', async () => {
+    const { page } = s;
+    const dir = mkdtempSync(resolve(tmpdir(), 'silico-microstim-'));
+    const faces = prepare(FACES, dir);
+    const nonFaces = prepare(NON_FACES, dir);
+
+    await page.getByTestId('model-select').selectOption('file');
+    await page.getByTestId('model-file').setInputFiles(MOBILENET);
+    await page.getByTestId('load-model').click();
+    await page.getByTestId('model-loaded').waitFor({ timeout: 120_000 });
+    const layer = await page.getByTestId('layer-select').inputValue();
+    expect(layer).toBe('624_quantized'); // block 17 · conv 3: the last block before the head
+
+    await page.getByLabel('My images').check();
+    await page.getByTestId('faces-files').setInputFiles(faces.map((f) => f.file));
+    await page.getByTestId('nonfaces-files').setInputFiles(nonFaces.map((f) => f.file));
+    await page.getByTestId('use-images').click();
+    await page.getByTestId('images-ready').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('images-ready').textContent()).toContain('8 faces, 8 non-faces');
+
+    await page.getByLabel('Task images per category').fill(String(TASK_IMAGES));
+    await page.getByTestId('build-sheet').click();
+    await page.getByTestId('sheet-ready').waitFor({ timeout: 300_000 });
+
+    // One stimulation at the default (most face-selective) site with the Afraz train.
+    const site = Number(await page.getByTestId('site').inputValue());
+    await page.getByTestId('stimulate').click();
+    const shiftEl = page.getByTestId('shift');
+    await shiftEl.waitFor({ timeout: 120_000 });
+    const shownShift = Number(await shiftEl.getAttribute('data-value'));
+    expect(Number(await shiftEl.getAttribute('data-site'))).toBe(site);
+
+    // Sweep: 2 most selective + 1 control.
+    await page.getByTestId('sweep-selective').fill('2');
+    await page.getByTestId('sweep-controls').fill('1');
+    await page.getByTestId('run-sweep').click();
+    await page.locator('[data-testid="sweep-table"] tbody tr').nth(2).waitFor({ timeout: 180_000 });
+    const rows = await page.locator('[data-testid="sweep-table"] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ site: Number(tr.getAttribute('data-site')), shift: Number(tr.getAttribute('data-shift')), dPrime: Number(tr.getAttribute('data-dprime')) })),
+    );
+    expect(rows).toHaveLength(3);
+
+    // Afraz et al. 2006 loaded through the file picker: overlaid, with its own r.
+    await page.getByTestId('afraz-file').setInputFiles(AFRAZ);
+    await expect.poll(() => page.getByTestId('sweep-summary').textContent()).toContain('Afraz 2006: r =');
+    const afrazRows = Papa.parse<Record<string, string>>(readFileSync(AFRAZ, 'utf8').trim(), { header: true }).data;
+    const ax = afrazRows.map((r) => Number(r.face_selectivity));
+    const ay = afrazRows.map((r) => Number(r.psychometric_shift));
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const [mx, my] = [mean(ax), mean(ay)];
+    const rAfraz = ax.reduce((a, x, i) => a + (x - mx) * (ay[i] - my), 0) / Math.sqrt(ax.reduce((a, x) => a + (x - mx) ** 2, 0) * ay.reduce((a, y) => a + (y - my) ** 2, 0));
+    expect(await page.getByTestId('sweep-summary').textContent()).toContain(`Afraz 2006: r = ${rAfraz.toFixed(2)}`);
+    expect(await page.locator('[data-plot="selectivity vs shift"] svg').textContent()).toContain('Afraz 2006');
+
+    await page.getByTestId('sheet').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await s.screenshot('microstim');
+    await page.screenshot({ path: resolve(SCREENSHOTS, 'microstim-full.png'), fullPage: true });
+
+    // Keyboard: arrow keys move the electrode to a neighbouring site.
+    await page.getByTestId('sheet').focus();
+    for (const key of ['ArrowRight', 'ArrowDown', 'ArrowLeft', 'ArrowUp']) {
+      const before = await page.getByTestId('site').inputValue();
+      await page.keyboard.press(key);
+      const after = await page.getByTestId('site').inputValue();
+      if (after !== before) break;
+    }
+    const moved = await page.getByTestId('site').inputValue();
+    expect(moved).not.toBe(String(site));
+    // Enter stimulates the site under the electrode.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => shiftEl.getAttribute('data-site'), { timeout: 120_000 }).toBe(moved);
+
+    // Independent run of the same experiment in Node (onnxruntime-node), through the core functions.
+    const images = [...faces, ...nonFaces].map((f) => f.image);
+    const isFace = images.map((_, i) => i < faces.length);
+    const bytes = new Uint8Array(readFileSync(MOBILENET));
+    const engine = new OrtStimEngine(nodeRuntime, bytes, layer, 0, defaultReadout(listLayers(decodeModel(bytes)), layer));
+    const sheet = await buildSheetWithEngine(engine, layer, images, isFace, { seed: 1 }, { batchSize: 8 });
+    engine.channels = sheet.nSites;
+    const decoder = await trainDecoderWithEngine(engine, sheet.nSites, images, isFace, {}, { batchSize: 8 });
+    const taskImages = [...images.slice(0, TASK_IMAGES), ...images.slice(faces.length, faces.length + TASK_IMAGES)];
+    const trials = afrazTrials(taskImages, taskImages.map((_, i) => i < TASK_IMAGES), 1);
+    const baseline = await runTask(engine, decoder, trials, new Float32Array(sheet.nSites), { batchSize: 8 });
+    const params = { currentUa: AFRAZ_TRAIN.currentUa, frequencyHz: AFRAZ_TRAIN.frequencyHz, durationMs: AFRAZ_TRAIN.durationMs };
+    const ref = await sweepSites(engine, sheet, decoder, trials, [site, ...rows.map((r) => r.site)], params, { batchSize: 8 }, baseline);
+    await engine.dispose();
+
+    const [refSingle, ...refSweep] = ref.sites;
+    console.log(`site ${site}: page shift ${shownShift.toFixed(4)} vs node ${refSingle.shift.toFixed(4)} (% signal)`);
+    expect(shownShift).toBeCloseTo(refSingle.shift, 2);
+    rows.forEach((r, i) => {
+      console.log(`sweep site ${r.site}: d' ${r.dPrime.toFixed(3)} vs ${refSweep[i].dPrime.toFixed(3)}, shift ${r.shift.toFixed(4)} vs ${refSweep[i].shift.toFixed(4)}`);
+      expect(r.dPrime).toBeCloseTo(refSweep[i].dPrime, 3);
+      expect(r.shift).toBeCloseTo(refSweep[i].shift, 2);
+    });
+    // The most face-selective site is the one the page picked by default.
+    const best = sheet.dPrime.reduce((b, d, i) => (d > sheet.dPrime[b] ? i : b), 0);
+    expect(site).toBe(best);
+    // The browser's own favicon request is the only missing resource allowed.
+    expect(failed.filter((u) => !/favicon/.test(u))).toEqual([]);
+    expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+});
