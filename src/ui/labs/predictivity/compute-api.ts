@@ -1,0 +1,40 @@
+/** The compute worker's API (types only, shared by workers/compute.worker.ts and src/ui/compute.ts). */
+import type { FloatTensor, Progress } from '../../../core/types';
+import type { LayerRegionScore, MetricKind, ScoringBenchmark } from './scoring';
+
+/** 'auto': WebGPU on a hardware adapter, else CPU; 'gpu' forces WebGPU (even a software adapter). */
+export type ComputePreference = 'auto' | 'gpu' | 'cpu';
+
+export interface ComputeBackendInfo {
+  backend: 'webgpu' | 'cpu';
+  preference: ComputePreference;
+  /** One sentence a person can read, e.g. "no WebGPU in this browser: using the CPU". */
+  reason: string;
+  adapter?: string;
+}
+
+export interface ScoreJob {
+  modelId: string;
+  metric: MetricKind;
+  benchmark: ScoringBenchmark;
+  layers: { layer: string; activation: FloatTensor }[];
+  seed?: number;
+  /** Id for `cancel(jobId)`. */
+  jobId?: string;
+  /** Int32Array(1) over a SharedArrayBuffer: set [0] to 1 to cancel mid-fit (needs cross-origin isolation). */
+  cancelFlag?: SharedArrayBuffer;
+}
+
+export interface ScoreResult {
+  scores: LayerRegionScore[];
+  /** Which backend computed the Gram matrices / RDMs, and any fallback that happened. */
+  backend: 'webgpu' | 'cpu';
+  notes: string[];
+}
+
+export interface ComputeApi {
+  init(preference: ComputePreference): Promise<ComputeBackendInfo>;
+  backend(): Promise<ComputeBackendInfo>;
+  score(job: ScoreJob, onProgress?: (p: Progress) => void): Promise<ScoreResult>;
+  cancel(jobId: string): Promise<void>;
+}

@@ -1,0 +1,203 @@
+/**
+ * Predictivity lab end to end: in the built app, run the built-in HMAX model on the synthetic demo
+ * benchmark with ridge, and check that the heatmap shows the same scores as the core metric functions
+ * compute in Node on activations recorded with onnxruntime-node; then the CSV export, the score cache,
+ * and a screenshot.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Papa from 'papaparse';
+import { PNG } from 'pngjs';
+import type { Browser } from 'playwright-core';
+import { startServer, type TestServer } from '../support/server';
+import { launchBrowser, openPage, type BrowserSession } from '../support/browser';
+import { buildHmaxModel, hmaxSpec } from '../../src/core/onnx/hmax';
+import { Recorder, type OrtModule } from '../../src/core/engine';
+import { batchToTensor, preprocessBytes } from '../../src/core/image';
+import { readBundle, stimulusBytes, zipBundle } from '../../src/core/data/bundle';
+import { syntheticBundle } from '../../src/core/data/synthetic';
+import { crossValidatedPredictivity } from '../../src/core/metrics/crossval';
+import { ceiledScore, splitHalfReliability } from '../../src/core/metrics/ceiling';
+import { matrix } from '../../src/core/metrics/linalg';
+
+const DIST_INDEX = resolve(import.meta.dirname, '../../dist/index.html');
+/** S1 (32 × 128 × 128 features) is left out to keep the test short; the rest of HMAX is scored. */
+const LAYERS = ['C1', 'S2', 'C2'];
+
+interface NodeScore {
+  raw: number;
+  ceiling: number;
+  ceiled: number;
+}
+
+/** Scores computed in Node: onnxruntime-node recording + the core metric functions, nothing from the UI. */
+async function nodeReference(): Promise<Map<string, NodeScore>> {
+  const ort = createRequire(import.meta.url)('onnxruntime-node') as OrtModule;
+  const bench = readBundle(syntheticBundle());
+  const spec = hmaxSpec(128);
+  const images = bench.manifest.stimuli.map((s) => preprocessBytes(stimulusBytes(bench, s), spec));
+  const rec = await Recorder.create(ort, buildHmaxModel(), { layers: LAYERS });
+  const acts = await rec.recordBatches(images, (batch) => ({ image: batchToTensor(batch, spec) }), { batchSize: 16 });
+  await rec.dispose();
+  const out = new Map<string, NodeScore>();
+  for (const region of bench.regions) {
+    const ceiling = splitHalfReliability(region.repeats!, { seed: 0 }).ceiling;
+    for (const a of acts) {
+      const n = a.dims[0];
+      const x = matrix(n, a.data.length / n, a.data);
+      const r = crossValidatedPredictivity(x, region.responses!, { method: 'ridge', folds: bench.manifest.metric.folds ?? 10, seed: 0 });
+      out.set(`${a.layer}|${region.name}`, { raw: r.score, ceiling, ceiled: ceiledScore(r.score, ceiling) });
+    }
+  }
+  return out;
+}
+
+describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let s: BrowserSession;
+  let reference: Promise<Map<string, NodeScore>>;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    s = await openPage(browser, `${server.url}/#/predictivity`);
+  });
+  afterAll(async () => {
+    await s?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('HMAX × synthetic demo benchmark with ridge: heatmap equals the Node reference, CSV export, cache reuse', async () => {
+    const { page } = s;
+    // Start the Node reference now; it runs while the browser works.
+    reference = nodeReference();
+    reference.catch(() => {});
+
+    await expect.poll(() => page.getByTestId('synthetic-label').textContent(), { timeout: 60_000 }).toContain('Synthetic demo data — not brain data');
+    const summary = page.locator('summary', { hasText: 'HMAX' });
+    await summary.waitFor({ timeout: 120_000 });
+    await summary.click();
+    const s1 = page.getByRole('checkbox', { name: 'S1', exact: true });
+    await s1.uncheck();
+    await expect.poll(() => summary.textContent()).toContain('3 of 4 layers');
+    expect(await page.getByRole('radio', { name: /Ridge regression/ }).isChecked()).toBe(true);
+
+    await page.getByTestId('run').click();
+    await page.getByRole('progressbar', { name: 'Scoring progress' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('run-summary').waitFor({ timeout: 400_000 });
+    expect(await page.getByTestId('run-summary').textContent()).toContain('3 layers computed, 0 reused');
+    // Headless Chromium has only SwiftShader: scoring stays on the CPU and says why.
+    expect(await page.getByTestId('compute-backend').textContent()).toMatch(/CPU \(float64\): (only a software WebGPU adapter|no WebGPU)/);
+
+    const cells = await page.locator('[data-plot="predictivity heatmap"] g.cell').evaluateAll((els) =>
+      els.map((e) => ({ row: e.getAttribute('data-row')!, column: e.getAttribute('data-column')!, value: Number(e.getAttribute('data-value')), text: e.textContent })),
+    );
+    expect(cells.map((c) => c.row)).toEqual(LAYERS);
+    expect(new Set(cells.map((c) => c.column))).toEqual(new Set(['V1']));
+
+    const ref = await reference;
+    for (const c of cells) {
+      const r = ref.get(`${c.row}|${c.column}`)!;
+      console.log(`${c.row} → ${c.column}: browser ceiled ${c.value.toFixed(5)}, Node ${r.ceiled.toFixed(5)} (raw ${r.raw.toFixed(4)}, ceiling ${r.ceiling.toFixed(4)})`);
+      expect(Math.abs(c.value - r.ceiled)).toBeLessThan(1e-3);
+      expect(c.text).toContain(c.value.toFixed(2));
+    }
+    // The best layer (outlined) is the Node reference's best layer.
+    const best = await page.locator('[data-plot="predictivity heatmap"] .commitment rect').getAttribute('data-row');
+    const nodeBest = LAYERS.reduce((a, b) => (ref.get(`${b}|V1`)!.ceiled > ref.get(`${a}|V1`)!.ceiled ? b : a));
+    expect(best).toBe(nodeBest);
+
+    // CSV export of the heatmap's data.
+    const heatmapFigure = page.locator('[data-plot="predictivity heatmap"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), heatmapFigure.getByRole('button', { name: 'CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('predictivity-heatmap.csv');
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const parsed = Papa.parse<Record<string, string>>(csv.trim(), { header: true });
+    expect(parsed.meta.fields).toEqual(['model', 'layer', 'benchmark', 'benchmarkName', 'region', 'metric', 'raw', 'sem', 'ceiling', 'ceilingSem', 'ceiled']);
+    expect(parsed.data.map((r) => r.layer).sort()).toEqual([...LAYERS].sort());
+    for (const row of parsed.data) {
+      const r = ref.get(`${row.layer}|${row.region}`)!;
+      expect(row.model).toBe('builtin:hmax');
+      expect(row.metric).toBe('ridge');
+      expect(row.benchmark).toMatch(/^synthetic/);
+      expect(row.benchmarkName).toContain('Synthetic demo data — not brain data');
+      expect(Math.abs(Number(row.raw) - r.raw)).toBeLessThan(1e-3);
+      expect(Math.abs(Number(row.ceiling) - r.ceiling)).toBeLessThan(1e-6);
+      expect(Math.abs(Number(row.ceiled) - r.ceiled)).toBeLessThan(1e-3);
+      expect(Number(row.sem)).toBeGreaterThan(0);
+    }
+
+    // SVG export is a standalone document with the scores in it.
+    const [svgDownload] = await Promise.all([page.waitForEvent('download'), heatmapFigure.getByRole('button', { name: 'SVG' }).click()]);
+    const svg = readFileSync((await svgDownload.path())!, 'utf8');
+    expect(svg).toMatch(/^<\?xml[^>]*>\s*<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('Synthetic demo data — not brain data');
+    expect(svg).toMatch(/fill:\s*rgb\(/); // computed styles inlined
+
+    // PNG export: the plot drawn at twice its size.
+    const [pngDownload] = await Promise.all([page.waitForEvent('download'), heatmapFigure.getByRole('button', { name: 'PNG' }).click()]);
+    const png = PNG.sync.read(readFileSync((await pngDownload.path())!));
+    const viewBox = (await heatmapFigure.locator('svg').first().getAttribute('viewBox'))!.split(' ').map(Number);
+    expect([png.width, png.height]).toEqual([viewBox[2] * 2, viewBox[3] * 2]);
+
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await s.screenshot('predictivity');
+
+    // Other views render.
+    await page.getByRole('tab', { name: 'Layer curves' }).click();
+    await page.locator('[data-plot="predictivity layer curves"] .series').first().waitFor();
+    await page.getByRole('tab', { name: 'Predicted vs measured' }).click();
+    await page.locator('[data-plot="predicted vs measured"] .points path').first().waitFor();
+    expect(await page.locator('[data-plot="predicted vs measured"] .points path').count()).toBe(120);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await s.screenshot('predictivity-scatter');
+    await page.getByRole('tab', { name: 'Leaderboard' }).click();
+    const boardRow = await page.locator('[data-table="predictivity leaderboard"] tbody tr').first().textContent();
+    expect(boardRow).toContain(ref.get(`${nodeBest}|V1`)!.ceiled.toFixed(3)); // best layer's ceiled score
+    await page.getByRole('tab', { name: 'Heatmap' }).click();
+
+    // A second run reuses every cached layer.
+    await page.getByTestId('run').click();
+    await expect.poll(() => page.getByTestId('run-summary').textContent(), { timeout: 60_000 }).toContain('0 layers computed, 3 reused');
+    const again = await page.locator('[data-plot="predictivity heatmap"] g.cell').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    expect(again).toEqual(cells.map((c) => c.value));
+
+    expect(s.errors, s.log.join('\n')).toEqual([]);
+  });
+
+  test('importing a bundle: a broken one shows a clear error, a valid one becomes selectable; Cancel stops a run', async () => {
+    const { page } = s;
+    const dir = mkdtempSync(join(tmpdir(), 'silico-bundle-'));
+    const good = syntheticBundle({ stimuli: 30, neuroids: 4, seed: 7 });
+    const bad = new Map(good);
+    bad.set('responses_V1.npy', readFileSync(DIST_INDEX)); // not an .npy file
+    writeFileSync(join(dir, 'bad.zip'), zipBundle(bad));
+    writeFileSync(join(dir, 'good.zip'), zipBundle(good));
+
+    await page.getByText('Import a benchmark bundle…').click();
+    const picker = page.locator('input[type=file][accept=".zip"]');
+    await picker.setInputFiles(join(dir, 'bad.zip'));
+    const banner = page.getByTestId('error-banner');
+    await expect.poll(() => banner.textContent()).toMatch(/responses_V1\.npy/);
+    await page.getByRole('button', { name: 'Dismiss message' }).click();
+
+    await picker.setInputFiles(join(dir, 'good.zip'));
+    await expect.poll(() => page.getByTestId('benchmark-select').inputValue()).toBe('synthetic-gratings-7');
+    await expect.poll(() => page.locator('.setup').textContent()).toContain('30 stimuli');
+    expect(await page.getByTestId('benchmark-select').locator('option:checked').textContent()).toContain('Synthetic demo data — not brain data');
+
+    // Cancel: PLS on this benchmark is not cached, so the run records and can be stopped.
+    await page.getByRole('radio', { name: /PLS/ }).check();
+    await page.getByTestId('run').click();
+    await page.getByRole('progressbar', { name: 'Scoring progress' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => banner.textContent(), { timeout: 60_000 }).toContain('Cancelled');
+    await page.getByTestId('run').waitFor();
+    expect(s.errors, s.log.join('\n')).toEqual([]);
+  });
+});

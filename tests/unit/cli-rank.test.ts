@@ -1,0 +1,101 @@
+import { describe, expect, test, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Papa from 'papaparse';
+import * as ort from 'onnxruntime-node';
+import { Recorder, type OrtModule } from '../../src/core/engine';
+import { buildGpt2Model, GPT2_SIZES } from '../../src/core/onnx/gpt2';
+import { loadTokenizer } from '../../src/core/text/tokenizer';
+import { sentenceFeatures } from '../../src/core/language/scorer';
+import { DEFAULT_ALPHAS } from '../../src/core/metrics/ridge';
+import { writeNpy } from '../../src/core/data/npy';
+import { main } from '../../src/cli/main';
+import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
+
+async function silico(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+/** sklearn reference of the encoding model: StandardScaler + RidgeCV (leave-one-out alpha), predictions on the pool. */
+const SKLEARN = `
+import json, sys
+import numpy as np
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import RidgeCV
+job = json.load(sys.stdin)
+model = make_pipeline(StandardScaler(), RidgeCV(alphas=job['alphas'])).fit(np.load(job['train']), np.array(job['y']))
+print(json.dumps(model.predict(np.load(job['pool'])).tolist()))
+`;
+
+const SUBJECTS = ['The cat', 'A dog', 'My neighbour', 'The old man', 'Her brother', 'The committee'];
+const VERBS = ['saw', 'painted', 'ignored', 'sold', 'described'];
+const OBJECTS = ['the red car', 'a quiet house', 'seven bright lanterns', 'an unusual violin', 'the broken bridge'];
+
+describe.skipIf(!hasShared)(`silico rank (${hasShared ? 'GPT-2 tokenizer' : NO_SHARED})`, () => {
+  test('ranks the pool by the encoding model\'s prediction, equal to scikit-learn on the same features', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'silico-cli-rank-'));
+    try {
+      const train = Array.from({ length: 30 }, (_, i) => `${SUBJECTS[i % 6]} ${VERBS[i % 5]} ${OBJECTS[(i * 2) % 5]}${i % 3 ? ' today' : ''}.`);
+      const response = train.map((s, i) => s.split(' ').length * 0.4 + Math.sin(i));
+      writeFileSync(join(dir, 'train.csv'), Papa.unparse(train.map((sentence, i) => ({ sentence, response: response[i] }))));
+      const pool = [...Array.from({ length: 10 }, (_, i) => `${SUBJECTS[(i + 1) % 6]} ${VERBS[(i + 2) % 5]} ${OBJECTS[i % 5]} again and again.`), train[0], train[1]];
+      writeFileSync(join(dir, 'pool.txt'), pool.join('\n'));
+      const tokenizerPath = sharedPath('models/gpt2-tokenizer/tokenizer.json');
+      const r = await silico(['rank', '--model', 'gpt2-tiny', '--tokenizer', tokenizerPath, '--train', join(dir, 'train.csv'), '--pool', join(dir, 'pool.txt'), '--quiet']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const rows = Papa.parse<Record<string, string>>(r.stdout.trim(), { header: true }).data;
+      // Training sentences are left out; the 10 new pool sentences are ranked, highest prediction first.
+      expect(rows.map((x) => x.sentence).sort()).toEqual(pool.slice(0, 10).sort());
+      const predictions = rows.map((x) => Number(x.prediction));
+      expect([...predictions].sort((a, b) => b - a)).toEqual(predictions);
+
+      // Reference: the same layer's features (built-in model, same pipeline), regression in scikit-learn.
+      const tokenizer = loadTokenizer(readFileSync(tokenizerPath, 'utf8'));
+      const bytes = buildGpt2Model({ ...GPT2_SIZES.tiny, seed: 0, extraOutputs: ['h.1.resid'] });
+      const rec = await Recorder.create(ort as unknown as OrtModule, bytes, { layers: ['h.1.resid', 'logits'] });
+      const pipeline = {
+        tokenizer, bosId: 50256,
+        runModel: async (b: { inputIds: BigInt64Array; attentionMask: BigInt64Array; dims: [number, number] }) => {
+          const [hidden, logits] = await rec.run({ input_ids: { data: b.inputIds, dims: b.dims }, attention_mask: { data: b.attentionMask, dims: b.dims } });
+          return { hidden, logits };
+        },
+      };
+      const trainF = (await sentenceFeatures(train, pipeline)).features;
+      const poolF = (await sentenceFeatures(pool.slice(0, 10), pipeline)).features;
+      await rec.dispose();
+      writeFileSync(join(dir, 'train.npy'), writeNpy(trainF.data, trainF.dims, 'f4'));
+      writeFileSync(join(dir, 'pool.npy'), writeNpy(poolF.data, poolF.dims, 'f4'));
+      const py = spawnSync('/usr/bin/python3', ['-c', SKLEARN], { input: JSON.stringify({ train: join(dir, 'train.npy'), pool: join(dir, 'pool.npy'), y: response, alphas: DEFAULT_ALPHAS }), encoding: 'utf8' });
+      expect(py.stderr).toBe('');
+      const reference = JSON.parse(py.stdout) as number[];
+      const spread = Math.max(...reference) - Math.min(...reference);
+      expect(spread).toBeGreaterThan(1e-3);
+      for (const row of rows) {
+        const i = pool.indexOf(row.sentence);
+        expect(Number(row.pool_index)).toBe(i);
+        expect(Math.abs(Number(row.prediction) - reference[i])).toBeLessThan(1e-4 * Math.max(1, spread));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('bad input gets a clear message', async () => {
+    const r = await silico(['rank', '--model', 'gpt3', '--tokenizer', 'x.json', '--train', 'y.csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Tokenizer not found: x.json');
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Bench (b): ridge scoring speed, silico (the app's scoring code: Gram matrix + kernel ridge with
+ * leave-one-out alpha choice, src/ui/labs/predictivity/scoring.ts + src/core/metrics) vs scikit-learn
+ * RidgeCV via /usr/bin/python3 on the same features, responses and folds, in the same run.
+ *   b1  MobileNetV2 layers recorded on Cowley V4 session 210305 (400 images, 70 neurons), 5-fold CV
+ *   b2  one ridge fit (12 alphas, 50 targets) on random features (p = 1024) for n = 400, 800, 1200 stimuli
+ *   b3  the same for n = 200 and p = 1k, 10k, 100k features (Gram matrix included)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedPath } from '../../tests/support/shared';
+import { cowleyBundle } from '../../src/core/data/loaders';
+import { readBundle, stimulusBytes } from '../../src/core/data/bundle';
+import { writeNpy } from '../../src/core/data/npy';
+import { kFoldSplits } from '../../src/core/metrics/crossval';
+import { DEFAULT_ALPHAS, fitKernelRidge } from '../../src/core/metrics/ridge';
+import { centerKernel, matrix, type Matrix } from '../../src/core/metrics/linalg';
+import { gaussian, seededRandom } from '../../src/core/metrics/stats';
+import { gramMatrix, scoreLayers } from '../../src/ui/labs/predictivity/scoring';
+import { toScoringBenchmark } from '../../src/cli/benchmark';
+import { recordImages } from '../../src/cli/features';
+import { loadVisionModel } from '../../src/cli/inputs';
+import { loadOrtNode } from '../../src/cli/ort';
+import type { BenchRow } from './table';
+
+const PYTHON = '/usr/bin/python3';
+const SESSION = '210305';
+const LAYERS = ['474_quantized', '400_quantized', '464_quantized'];
+const FOLDS = 5;
+
+interface SklearnJob {
+  mode: 'cv' | 'fit';
+  x: string;
+  y: string;
+  tests?: number[][];
+  alphas: readonly number[];
+}
+
+function sklearn(jobs: SklearnJob[]): { seconds: number; score?: number; alpha?: number }[] {
+  const r = spawnSync(PYTHON, [join(import.meta.dirname, 'sklearn_ridge.py')], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`scikit-learn reference failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function randomMatrix(rows: number, cols: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  return Float32Array.from({ length: rows * cols }, () => gaussian(rand));
+}
+
+/** Targets with a linear signal in the features plus noise, so ridge has something to find. */
+function targetsFor(x: Float32Array, n: number, p: number, t: number, seed: number): Matrix {
+  const rand = seededRandom(seed);
+  const y = matrix(n, t);
+  const k = Math.min(p, 64);
+  const w = Float64Array.from({ length: k * t }, () => gaussian(rand));
+  for (let i = 0; i < n; i++) for (let j = 0; j < t; j++) {
+    let s = 0;
+    for (let f = 0; f < k; f++) s += x[i * p + f] * w[f * t + j];
+    y.data[i * t + j] = s / Math.sqrt(k) + 2 * gaussian(rand);
+  }
+  return y;
+}
+
+export async function runScoringBench(rows: BenchRow[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'silico-bench-b-'));
+  try {
+    // b1: real features on a real session.
+    const native = new Map<string, Uint8Array>();
+    for (const f of [`images_${SESSION}.zip`, `responses_avg_${SESSION}.npy`]) native.set(f, new Uint8Array(readFileSync(sharedPath('data/vision/cowley2023-v4', f))));
+    const bench = readBundle(cowleyBundle(native, SESSION));
+    const model = loadVisionModel(sharedPath('models/mobilenetv2-12-fp32.onnx'));
+    process.stderr.write(`(b) recording ${LAYERS.length} MobileNetV2 layers on Cowley ${SESSION} (${bench.manifest.stimuli.length} images)\n`);
+    const acts = await recordImages(await loadOrtNode(), model.bytes, bench.manifest.stimuli.map((s) => ({ name: s.id, bytes: stimulusBytes(bench, s) })), {
+      layers: LAYERS, preprocess: model.preprocess, batchSize: 32, maxFeatures: 8192,
+    });
+    const scoring = { ...toScoringBenchmark(bench), folds: FOLDS };
+    const y = scoring.regions[0].responses!;
+    writeFileSync(join(dir, 'y.npy'), writeNpy(y.data, [y.stimuli, y.neuroids]));
+    const tests = kFoldSplits(y.stimuli, FOLDS, 0).map((s) => s.test);
+    const silico: { seconds: number; score: number }[] = [];
+    for (const a of acts) {
+      writeFileSync(join(dir, `${a.layer}.npy`), writeNpy(a.data, a.dims, 'f4'));
+      const t0 = performance.now();
+      const [r] = await scoreLayers([{ layer: a.layer, activation: a }], scoring, { metric: 'ridge', modelId: 'mobilenetv2' });
+      silico.push({ seconds: (performance.now() - t0) / 1000, score: r.raw });
+    }
+    const ref = sklearn(acts.map((a) => ({ mode: 'cv', x: join(dir, `${a.layer}.npy`), y: join(dir, 'y.npy'), tests, alphas: DEFAULT_ALPHAS })));
+    acts.forEach((a, i) => {
+      const features = a.data.length / a.dims[0];
+      rows.push({
+        section: 'b1', what: `ridge ${FOLDS}-fold, ${a.layer} (${features} features, n=${y.stimuli}, ${y.neuroids} neurons)`, unit: 's',
+        silico: silico[i].seconds, reference: ref[i].seconds, refName: 'sklearn RidgeCV', ratio: silico[i].seconds / ref[i].seconds, target: 2,
+        note: `score ${silico[i].score.toFixed(4)} vs ${ref[i].score!.toFixed(4)}`,
+      });
+    });
+
+    // b2 / b3: scaling on random features (one fit with the alpha grid, Gram matrix included).
+    const scaling: { section: string; n: number; p: number }[] = [
+      { section: 'b2', n: 400, p: 1024 }, { section: 'b2', n: 800, p: 1024 }, { section: 'b2', n: 1200, p: 1024 },
+      { section: 'b3', n: 200, p: 1000 }, { section: 'b3', n: 200, p: 10_000 }, { section: 'b3', n: 200, p: 100_000 },
+    ];
+    const jobs: SklearnJob[] = [];
+    const times: number[] = [];
+    scaling.forEach(({ n, p }, i) => {
+      process.stderr.write(`(b) ridge fit n=${n} p=${p}\n`);
+      const x = randomMatrix(n, p, i + 1);
+      const yy = targetsFor(x, n, p, 50, 100 + i);
+      writeFileSync(join(dir, `x${i}.npy`), writeNpy(x, [n, p], 'f4'));
+      writeFileSync(join(dir, `y${i}.npy`), writeNpy(yy.data, [n, 50]));
+      jobs.push({ mode: 'fit', x: join(dir, `x${i}.npy`), y: join(dir, `y${i}.npy`), alphas: DEFAULT_ALPHAS });
+      const t0 = performance.now();
+      fitKernelRidge(centerKernel(gramMatrix({ dims: [n, p], data: x })), yy);
+      times.push((performance.now() - t0) / 1000);
+    });
+    const refs = sklearn(jobs);
+    scaling.forEach(({ section, n, p }, i) =>
+      rows.push({ section, what: `one ridge fit, 12 alphas, 50 targets, n=${n}, p=${p}`, unit: 's', silico: times[i], reference: refs[i].seconds, refName: 'sklearn RidgeCV', ratio: times[i] / refs[i].seconds, target: 2 }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
