@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { ortAssets } from './tools/vite-ort-assets';
+import { pwa } from './tools/pwa/vite-pwa';
 
 // Cross-origin isolation lets onnxruntime-web use SharedArrayBuffer (multi-threaded WASM).
 const isolation = {
@@ -9,7 +10,7 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [svelte(), ortAssets()],
+  plugins: [svelte(), ortAssets(), pwa()],
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },
   worker: { format: 'es' },
