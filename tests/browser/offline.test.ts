@@ -122,6 +122,21 @@ describe.skipIf(!existsSync(SW))('offline PWA', () => {
     expect(await page.locator('[data-present-current]').count()).toBe(0);
     expect(await page.locator('header.top').isVisible()).toBe(true);
 
+    // Save the run to the notebook (still offline), then re-open it from there: same scores on the heatmap.
+    await page.getByTestId('save-experiment').click();
+    await expect.poll(() => page.getByTestId('saved-experiment').textContent()).toContain('Saved');
+    await page.goto(`${server.url}/#/notebook`);
+    const row = page.locator('[data-testid=experiment-list] tbody tr');
+    await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(1);
+    expect(await row.textContent()).toMatch(/HMAX.*synthetic.*Predictivity.*builtin:hmax/);
+    await row.getByTestId('reopen').click();
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#\/predictivity\?exp=exp-/);
+    await page.locator('[data-plot="predictivity heatmap"] g.cell').first().waitFor({ timeout: 60_000 });
+    const reopened = await page.locator('[data-plot="predictivity heatmap"] g.cell').evaluateAll((els) =>
+      els.map((e) => ({ row: e.getAttribute('data-row')!, column: e.getAttribute('data-column')!, value: Number(e.getAttribute('data-value')) })),
+    );
+    expect(reopened).toEqual(offline);
+
     const errors = s.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(e));
     expect(errors, s.log.join('\n')).toEqual([]);
   });
