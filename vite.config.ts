@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { ortAssets } from './tools/vite-ort-assets';
-import { pwa } from './tools/pwa/vite-pwa';
+import { ortAssets } from './tools/vite-ort-assets.ts';
+import { pwa } from './tools/pwa/vite-pwa.ts';
 
 // Cross-origin isolation lets onnxruntime-web use SharedArrayBuffer (multi-threaded WASM).
 const isolation = {
