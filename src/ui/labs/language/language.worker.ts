@@ -18,7 +18,8 @@ import { ModelCache } from '../../../core/store/cache';
 import { UserFacingError, type FloatTensor, type LayerInfo, type ProgressFn } from '../../../core/types';
 import { configureOrt, webRuntime } from '../microstim/ort-web';
 import { withFoldedHints } from '../microstim/worker-errors';
-import { SentenceEngine } from './engine';
+import { SentenceEngine, type FeatureOptions, type SentenceFeatures } from './engine';
+import { SentenceFeatureCache } from '../../../core/language/feature-cache';
 import { DEMO_POOL, templateSentences } from './demo-pool';
 import type { EncodingSummary, LmChoice, LmSummary, PoolFilters, PoolRanking, ScoredSentence, SearchOptionsUi, SearchStatus, SweepResult, TableSummary, TokenizerSummary } from './protocol';
 
@@ -26,6 +27,9 @@ const SWEEP_KINDS = new Set<LayerInfo['kind']>(['embedding', 'residual', 'norm']
 
 interface State {
   lmName: string;
+  /** Identifies the model weights and the tokenizer: the key of the sentence feature cache. */
+  modelKey: string;
+  tokenizerKey: string;
   engine: SentenceEngine | null;
   layers: LayerInfo[];
   tokenizer: TextTokenizer | null;
@@ -45,10 +49,29 @@ interface State {
 }
 
 const state: State = {
-  lmName: '', engine: null, layers: [], tokenizer: null, tokenizerName: '', rawTable: null, tableName: '', table: null, tableNote: '', ceiling: null,
+  lmName: '', modelKey: '', tokenizerKey: '', engine: null, layers: [], tokenizer: null, tokenizerName: '', rawTable: null, tableName: '', table: null, tableNote: '', ceiling: null,
   tableFeatures: null, tableSurprisal: null, encoding: null, lastRanking: null, search: null, searchSteps: 0,
 };
 let controller: AbortController | null = null;
+const featureCache = new SentenceFeatureCache();
+
+/** FNV-1a of a tokenizer.json: two tokenizers that differ never share cached features. */
+function textHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
+}
+
+/** Sentence features through the IndexedDB cache: only unseen sentences run through the model. */
+async function sentenceFeatures(sentences: string[], layers: string[], o: FeatureOptions): Promise<SentenceFeatures> {
+  const { engine, tokenizer } = requireReady();
+  const key = `${state.modelKey}|tok:${state.tokenizerKey}`;
+  const f = await featureCache.features(key, sentences, layers, (missing) => engine.features(tokenizer, missing, layers, o), (e) =>
+    console.warn('Sentence feature cache not written:', e),
+  );
+  if (f.computed === 0) o.onProgress?.({ done: sentences.length, total: sentences.length, phase: 'from cache' });
+  return f;
+}
 
 function newJob(): AbortSignal {
   controller?.abort();
@@ -104,7 +127,7 @@ async function tableFeatures(onProgress?: ProgressFn, signal?: AbortSignal): Pro
   const { engine, tokenizer } = requireReady();
   if (!state.table) throw new UserFacingError('Import a sentence table or generate synthetic ground truth first.');
   const tensors = state.layers.map((l) => l.tensor);
-  const f = await engine.features(tokenizer, state.table.sentences, tensors, { onProgress, signal });
+  const f = await sentenceFeatures(state.table.sentences, tensors, { onProgress, signal });
   state.tableFeatures = Object.fromEntries(tensors.map((t) => [t, { dims: [f.n, f.features[t].width], data: f.features[t].data }]));
   state.tableSurprisal = f.surprisal;
   return state.tableFeatures;
@@ -115,7 +138,7 @@ async function scoreSentences(sentences: string[], signal?: AbortSignal, onProgr
   const { engine, tokenizer } = requireReady();
   if (!state.encoding) throw new UserFacingError('Fit the encoding model first.');
   const layer = state.encoding.layer;
-  const f = await engine.features(tokenizer, sentences, [layer], { signal, onProgress });
+  const f = await sentenceFeatures(sentences, [layer], { signal, onProgress });
   const pred = predictEncoding(state.encoding.model, { dims: [f.n, f.features[layer].width], data: f.features[layer].data });
   return Array.from(pred, (prediction, i) => ({ prediction, surprisal: f.surprisal[i] }));
 }
@@ -153,6 +176,7 @@ const api = {
       untrained = true;
       parameters = gpt2ParamCount(config);
       state.lmName = `GPT-2 architecture (${choice.size}, untrained)`;
+      state.modelKey = `builtin:gpt2-${choice.size}-seed${config.seed}`;
     } else {
       const entry = await new ModelCache().get(choice.id);
       const model = entry?.files.find((f) => f.path === 'model.onnx');
@@ -165,10 +189,12 @@ const api = {
       if (tok) {
         state.tokenizer = loadTokenizer(new TextDecoder().decode(tok.data));
         state.tokenizerName = `${choice.name} tokenizer`;
+        state.tokenizerKey = `cached:${choice.id}`;
         tokenizerIncluded = true;
         vocabSize = state.tokenizer.vocabSize;
       }
       state.lmName = choice.name;
+      state.modelKey = `cached:${choice.id}`;
     }
     state.engine = await SentenceEngine.create(webRuntime, bytes, vocabSize);
     state.layers = layers;
@@ -184,6 +210,7 @@ const api = {
   loadTokenizer(name: string, json: string): TokenizerSummary {
     state.tokenizer = loadTokenizer(json);
     state.tokenizerName = name;
+    state.tokenizerKey = textHash(json);
     resetFits();
     return tokenizerSummary();
   },
@@ -212,7 +239,7 @@ const api = {
     // Ground truth from the middle block's residual stream, so the layer sweep has a known answer.
     const residuals = state.layers.filter((l) => l.kind === 'residual');
     const source = residuals[Math.floor((residuals.length - 1) / 2)] ?? state.layers[0];
-    const f = await engine.features(tokenizer, sentences, state.layers.map((l) => l.tensor), { onProgress, signal });
+    const f = await sentenceFeatures(sentences, state.layers.map((l) => l.tensor), { onProgress, signal });
     const feats = f.features[source.tensor];
     const truth = syntheticResponses(sentences, { rows: f.n, cols: feats.width, data: feats.data }, { seed: o.seed, targetR: 0.7, participants: 6 });
     state.rawTable = null;

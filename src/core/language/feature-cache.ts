@@ -1,0 +1,98 @@
+import { openDB, type IDBPDatabase } from 'idb';
+
+/**
+ * IndexedDB cache of sentence representations, keyed by (model, layer, sentence): re-running a layer sweep or
+ * re-ranking a pool with the same model only runs the language model on sentences it has not seen.
+ * `model` must identify everything that changes the numbers (weights and tokenizer). The cache is an
+ * optimisation: a failed write (e.g. quota) is reported through `onWriteError` and never fails the job.
+ */
+
+/** Per layer: row-major [sentences x width]; per sentence: mean surprisal (bits/token). */
+export interface SentenceFeatureSet {
+  features: Record<string, { data: Float32Array; width: number }>;
+  surprisal: Float64Array;
+  n: number;
+}
+
+const DB_NAME = 'silico-sentence-features';
+const STORE = 'features';
+/** Layer key under which a sentence's surprisal is stored. */
+const SURPRISAL = '\u0000surprisal';
+
+type Key = [model: string, layer: string, sentence: string];
+
+export class SentenceFeatureCache {
+  private db: Promise<IDBPDatabase> | null = null;
+
+  constructor(private readonly dbName = DB_NAME) {}
+
+  private open(): Promise<IDBPDatabase> {
+    this.db ??= openDB(this.dbName, 1, {
+      upgrade(db) {
+        db.createObjectStore(STORE);
+      },
+    });
+    return this.db;
+  }
+
+  /**
+   * Features of `sentences` at `layers`, computing only the sentences missing from the cache with `compute`
+   * (called once, with the distinct missing sentences in order, or not at all).
+   */
+  async features(
+    model: string,
+    sentences: string[],
+    layers: string[],
+    compute: (missing: string[]) => Promise<SentenceFeatureSet>,
+    onWriteError?: (e: unknown) => void,
+  ): Promise<SentenceFeatureSet & { computed: number }> {
+    const db = await this.open();
+    const keys = [...layers, SURPRISAL];
+    const unique = [...new Set(sentences)];
+    const found = new Map<string, Map<string, Float32Array | number>>();
+    {
+      const tx = db.transaction(STORE, 'readonly');
+      await Promise.all(
+        unique.map(async (s) => {
+          const values = await Promise.all(keys.map((k) => tx.store.get([model, k, s] satisfies Key)));
+          if (values.every((v) => v !== undefined)) found.set(s, new Map(keys.map((k, i) => [k, values[i] as Float32Array | number])));
+        }),
+      );
+      await tx.done;
+    }
+    const missing = unique.filter((s) => !found.has(s));
+    if (missing.length) {
+      const fresh = await compute(missing);
+      missing.forEach((s, i) => {
+        const entry = new Map<string, Float32Array | number>();
+        for (const layer of layers) {
+          const { data, width } = fresh.features[layer];
+          entry.set(layer, data.slice(i * width, (i + 1) * width));
+        }
+        entry.set(SURPRISAL, fresh.surprisal[i]);
+        found.set(s, entry);
+      });
+      try {
+        const tx = db.transaction(STORE, 'readwrite');
+        for (const s of missing) for (const [k, v] of found.get(s)!) void tx.store.put(v, [model, k, s] satisfies Key);
+        await tx.done;
+      } catch (e) {
+        onWriteError?.(e);
+      }
+    }
+    const n = sentences.length;
+    const features: SentenceFeatureSet['features'] = {};
+    for (const layer of layers) {
+      const width = (found.get(sentences[0])?.get(layer) as Float32Array | undefined)?.length ?? 0;
+      const data = new Float32Array(n * width);
+      sentences.forEach((s, i) => data.set(found.get(s)!.get(layer) as Float32Array, i * width));
+      features[layer] = { data, width };
+    }
+    const surprisal = Float64Array.from(sentences, (s) => found.get(s)!.get(SURPRISAL) as number);
+    return { features, surprisal, n, computed: missing.length };
+  }
+
+  async clear(): Promise<void> {
+    await (await this.open()).clear(STORE);
+  }
+}

@@ -1,0 +1,44 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, test } from 'vitest';
+import { SentenceFeatureCache, type SentenceFeatureSet } from '../../src/core/language/feature-cache';
+
+/** A deterministic stand-in for the language model: features are a function of the sentence text. */
+function fakeModel(calls: string[][]) {
+  return async (sentences: string[]): Promise<SentenceFeatureSet> => {
+    calls.push(sentences);
+    const width = { a: 3, b: 2 };
+    const features = Object.fromEntries(
+      Object.entries(width).map(([layer, w]) => [
+        layer,
+        { width: w, data: Float32Array.from({ length: sentences.length * w }, (_, k) => sentences[Math.floor(k / w)].length * (k % w + 1) + (layer === 'b' ? 0.5 : 0)) },
+      ]),
+    );
+    return { features, surprisal: Float64Array.from(sentences, (s) => s.split(' ').length), n: sentences.length };
+  };
+}
+
+describe('sentence feature cache (IndexedDB)', () => {
+  test('runs the model only on sentences it has not seen, per model, with identical features', async () => {
+    const cache = new SentenceFeatureCache('test-features-1');
+    const calls: string[][] = [];
+    const compute = fakeModel(calls);
+    const first = await cache.features('gpt2-tiny', ['one two', 'three', 'one two'], ['a', 'b'], compute);
+    expect(calls).toEqual([['one two', 'three']]);
+    expect(first.computed).toBe(2);
+    expect(Array.from(first.features.a.data)).toEqual([7, 14, 21, 5, 10, 15, 7, 14, 21]);
+    expect(Array.from(first.surprisal)).toEqual([2, 1, 2]);
+
+    const second = await cache.features('gpt2-tiny', ['three', 'four five six', 'one two'], ['a', 'b'], compute);
+    expect(calls[1]).toEqual(['four five six']);
+    expect(second.computed).toBe(1);
+    const direct = await fakeModel([])(['three', 'four five six', 'one two']);
+    expect(Array.from(second.features.b.data)).toEqual(Array.from(direct.features.b.data));
+    expect(Array.from(second.surprisal)).toEqual([1, 3, 2]);
+
+    // Another model (or tokenizer) never sees these entries; a layer not cached yet forces a recompute.
+    await cache.features('gpt2-mini', ['three'], ['a'], compute);
+    expect(calls[2]).toEqual(['three']);
+    await cache.features('gpt2-tiny', ['three'], ['a'], compute);
+    expect(calls).toHaveLength(3);
+  });
+});
