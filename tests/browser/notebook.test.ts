@@ -156,7 +156,7 @@ describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () =>
     await s.screenshot('tour');
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
-    expect(await page.evaluate(() => localStorage.getItem('silico.tourSeen'))).toBe('1');
+    await expect.poll(() => page.evaluate(() => localStorage.getItem('silico.tourSeen'))).toBe('1');
     // Re-open and finish it.
     await page.getByTestId('tour-open').click();
     for (let i = 0; i < 4; i++) await page.getByTestId('tour-next').click();

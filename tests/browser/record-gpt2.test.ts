@@ -5,15 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
 import { decodeModel } from '../../src/core/onnx/proto';
 import { buildGpt2Model, GPT2_SIZES } from '../../src/core/onnx/gpt2';
 import { exposeTensors } from '../../src/core/onnx/expose';
 import { hasShared, sharedPath } from '../support/shared';
-import { startServer, type TestServer } from '../support/server';
-import { launchBrowser, openPage, type BrowserSession } from '../support/browser';
-import { loadModelInPage, recordInPage } from '../support/page-engine';
+import { loadModelInPage, recordInPage, useEnginePage } from '../support/page-engine';
 import { maxAbs, maxAbsDiff } from '../support/mobilenet';
 
 const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
@@ -23,27 +20,13 @@ const SEQ = 6;
 const IDS = [15, 873, 42, 7, 512, 99, 3, 250, 640, 11, 908, 77];
 
 describe.skipIf(!hasShared)('GPT-2 models in the model worker vs onnxruntime-node', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let s: BrowserSession;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    s = await openPage(browser, `${server.url}/#/`);
-    await s.page.waitForFunction(() => (window as any).__silico?.engine);
-  });
-  afterAll(async () => {
-    await s?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  const ctx = useEnginePage();
 
   test('tiny-random-gpt2 (past.onnx, fused ops): 4 block residual states + logits', async () => {
-    const loaded = await loadModelInPage(s.page, '/silico-test/tiny-random-gpt2/resolve/main/model.onnx', 'wasm');
+    const loaded = await loadModelInPage(ctx.s.page, '/silico-test/tiny-random-gpt2/resolve/main/model.onnx', 'wasm');
     expect(loaded.inputs.map((i) => i.name)).toEqual(['input_ids', 'position_ids', 'attention_mask', 'past_0', 'past_1', 'past_2', 'past_3', 'past_4']);
     const layers = [0, 1, 2, 3].map((i) => `/transformer/h.${i}/Add_1_output_0`).concat('logits');
-    const { acts } = await recordInPage(s.page, loaded.id, layers, { input_ids: { dims: [BATCH, SEQ], ints: IDS } }, 1);
+    const { acts } = await recordInPage(ctx.s.page, loaded.id, layers, { input_ids: { dims: [BATCH, SEQ], ints: IDS } }, 1);
 
     const session = await ort.InferenceSession.create(exposeTensors(decodeModel(new Uint8Array(readFileSync(sharedPath('models/tiny-random-gpt2-fp32/past.onnx')))), layers));
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {
@@ -65,12 +48,12 @@ describe.skipIf(!hasShared)('GPT-2 models in the model worker vs onnxruntime-nod
   });
 
   test('built-in GPT-2 (tiny, untrained, seed 0): per-block residual stream', async () => {
-    const loaded = await s.page.evaluate(() => (window as any).__silico.engine.buildBuiltinModel('gpt2-tiny', { ep: 'wasm' }));
+    const loaded = await ctx.s.page.evaluate(() => (window as any).__silico.engine.buildBuiltinModel('gpt2-tiny', { ep: 'wasm' }));
     const blocks = GPT2_SIZES.tiny.nLayer;
     const resid = Array.from({ length: blocks }, (_, i) => `h.${i}.resid`);
     expect(loaded.layers.map((l: { tensor: string }) => l.tensor)).toEqual(expect.arrayContaining(['embed', ...resid, 'ln_f', 'logits']));
     const layers = ['embed', ...resid];
-    const { acts } = await recordInPage(s.page, loaded.id, layers, { input_ids: { dims: [BATCH, SEQ], ints: IDS } }, 2);
+    const { acts } = await recordInPage(ctx.s.page, loaded.id, layers, { input_ids: { dims: [BATCH, SEQ], ints: IDS } }, 2);
 
     const session = await ort.InferenceSession.create(buildGpt2Model({ ...GPT2_SIZES.tiny, seed: 0, extraOutputs: layers }));
     const ref = await session.run(
@@ -87,31 +70,18 @@ describe.skipIf(!hasShared)('GPT-2 models in the model worker vs onnxruntime-nod
       expect(diff).toBeLessThan(1e-4);
     }
     await session.release();
-    expect(s.errors, s.log.join('\n')).toEqual([]);
+    expect(ctx.s.errors, ctx.s.log.join('\n')).toEqual([]);
   });
 });
 
 describe.skipIf(!hasShared)('sentences through the GPT-2 tokenizer', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let s: BrowserSession;
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    s = await openPage(browser, `${server.url}/#/`);
-    await s.page.waitForFunction(() => (window as any).__silico?.engine);
-  });
-  afterAll(async () => {
-    await s?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  const ctx = useEnginePage();
 
   test('recordSentences: last-token and mean pooling of the built-in GPT-2 match onnxruntime-node', async () => {
     // GPT-2 BPE ids, as published for the original tokenizer: "The cat sat." and "Hello world".
     const sentences = [{ text: 'The cat sat.', ids: [464, 3797, 3332, 13] }, { text: 'Hello world', ids: [15496, 995] }];
     const layer = 'h.1.resid';
-    const res = await s.page.evaluate(async ({ texts, layer }) => {
+    const res = await ctx.s.page.evaluate(async ({ texts, layer }) => {
       const engine = (window as any).__silico.engine;
       await engine.configure('wasm');
       const tok = new Uint8Array(await (await fetch('/silico-test/tiny-random-gpt2/resolve/main/tokenizer.json')).arrayBuffer());
@@ -142,6 +112,6 @@ describe.skipIf(!hasShared)('sentences through the GPT-2 tokenizer', () => {
       expect(maxAbsDiff(Float32Array.from(res.mean.data.slice(k * d, (k + 1) * d)), meanRef)).toBeLessThan(1e-4);
     }
     await session.release();
-    expect(s.errors, s.log.join('\n')).toEqual([]);
+    expect(ctx.s.errors, ctx.s.log.join('\n')).toEqual([]);
   });
 });

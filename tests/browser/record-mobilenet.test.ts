@@ -2,33 +2,16 @@
  * (a) MobileNetV2 in the model worker on WASM: record 5 layers for 2 images and compare with
  * onnxruntime-node on the same preprocessed inputs.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
 import { hasShared } from '../support/shared';
-import { startServer, type TestServer } from '../support/server';
-import { launchBrowser, openPage, type BrowserSession } from '../support/browser';
-import { f32ToBase64, loadModelInPage, recordInPage } from '../support/page-engine';
+import { f32ToBase64, loadModelInPage, recordInPage, useEnginePage } from '../support/page-engine';
 import { MODEL_URL, finchTensor, maxAbs, maxAbsDiff, patternTensor, reference } from '../support/mobilenet';
 
 describe.skipIf(!hasShared)('MobileNetV2 in the model worker vs onnxruntime-node', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let s: BrowserSession;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    s = await openPage(browser, `${server.url}/#/`);
-    await s.page.waitForFunction(() => (window as any).__silico?.engine);
-  });
-  afterAll(async () => {
-    await s?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  const ctx = useEnginePage();
 
   test('WASM: 5 layers for 2 images match within 1e-4, progress reaches the total', async () => {
-    const loaded = await loadModelInPage(s.page, MODEL_URL, 'wasm');
+    const loaded = await loadModelInPage(ctx.s.page, MODEL_URL, 'wasm');
     expect(loaded.ep).toBe('wasm');
     expect(loaded.inputs[0]).toMatchObject({ name: 'input', shape: ['batch_size', 3, 224, 224] });
     expect(loaded.layers.length).toBeGreaterThan(50);
@@ -37,7 +20,7 @@ describe.skipIf(!hasShared)('MobileNetV2 in the model worker vs onnxruntime-node
     const input = new Float32Array(2 * 3 * 224 * 224);
     input.set(finchTensor(), 0);
     input.set(patternTensor(), 3 * 224 * 224);
-    const { acts, progress } = await recordInPage(s.page, loaded.id, layers, { input: { dims: [2, 3, 224, 224], f32: f32ToBase64(input) } }, 1);
+    const { acts, progress } = await recordInPage(ctx.s.page, loaded.id, layers, { input: { dims: [2, 3, 224, 224], f32: f32ToBase64(input) } }, 1);
     const ref = await reference(layers, input, 2);
     for (const a of acts) {
       expect(a.dims[0]).toBe(2);
@@ -51,13 +34,13 @@ describe.skipIf(!hasShared)('MobileNetV2 in the model worker vs onnxruntime-node
     expect(top).toBeGreaterThanOrEqual(7);
     expect(top).toBeLessThanOrEqual(24);
     expect(progress.at(-1)).toEqual({ done: 2, total: 2 });
-    const backend = await s.page.locator('[data-testid=backend-status]').textContent();
+    const backend = await ctx.s.page.locator('[data-testid=backend-status]').textContent();
     expect(backend).toMatch(/WASM · \d+ threads? · cross-origin isolated/);
-    expect(s.errors, s.log.join('\n')).toEqual([]);
+    expect(ctx.s.errors, ctx.s.log.join('\n')).toEqual([]);
   });
 
   test('cancel stops a recording between batches with CancelledError', async () => {
-    const res = await s.page.evaluate(async (url) => {
+    const res = await ctx.s.page.evaluate(async (url) => {
       const w = window as any;
       const engine = w.__silico.engine;
       const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());

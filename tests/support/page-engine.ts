@@ -2,8 +2,31 @@
  * Helpers for browser tests that drive the model worker through the page's test hook
  * (`window.__silico.engine`, the same comlink client the UI uses). Float data crosses as base64.
  */
-import type { Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
 import type { EpPreference, LoadedModel } from '../../workers/model-api';
+import { startServer, type TestServer } from './server';
+import { launchBrowser, openPage, type BrowserSession } from './browser';
+
+/**
+ * Registers beforeAll/afterAll for a describe block: a test server, a headless browser and the app's home
+ * page with the engine hook ready. Read `ctx.s` (the page session) inside tests.
+ */
+export function useEnginePage(): { s: BrowserSession; server: TestServer } {
+  const ctx = {} as { s: BrowserSession; server: TestServer; browser: Browser };
+  beforeAll(async () => {
+    ctx.server = await startServer();
+    ctx.browser = await launchBrowser();
+    ctx.s = await openPage(ctx.browser, `${ctx.server.url}/#/`);
+    await ctx.s.page.waitForFunction(() => (window as any).__silico?.engine);
+  });
+  afterAll(async () => {
+    await ctx.s?.close();
+    await ctx.browser?.close();
+    await ctx.server?.close();
+  });
+  return ctx;
+}
 
 export function f32ToBase64(a: Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
