@@ -1,4 +1,5 @@
 /** Descriptive statistics and correlations used by every metric. NaN handling is stated per function. */
+import { mulberry32 } from '../random';
 import type { Matrix } from './linalg';
 
 export function mean(x: ArrayLike<number>): number {
@@ -172,14 +173,7 @@ function mergeCountInversions(v: Float64Array<ArrayBuffer>): number {
 
 /** A small seeded PRNG (mulberry32) so splits are reproducible across runs and machines. */
 export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Fisher-Yates permutation of 0..n-1 driven by rand. */

@@ -26,6 +26,7 @@
  * 90 = vertical bars).
  */
 import type { PreprocessSpec } from '../image/preprocess';
+import { mulberry32 } from '../random';
 import { GraphBuilder } from './builder';
 import { LAYERS_METADATA_KEY } from './layers';
 import { onnx } from './proto';
@@ -99,18 +100,6 @@ export function gaborKernel(size: number, sigma: number, lambda: number, barDeg:
   const off = (k - size) / 2;
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[(y + off) * k + x + off] = centered[y * size + x] / norm;
   return out;
-}
-
-/** mulberry32: a tiny deterministic PRNG (same templates on every machine). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Sparse unit-norm S2 templates: [P, 4, n, n], one orientation per position. */

@@ -1,15 +1,10 @@
+import { mulberry32 } from '../random';
+
 /** Seeded pseudo-random numbers (mulberry32): every stochastic step of the lab is reproducible from its seed. */
 export type Rng = () => number;
 
 export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Fisher–Yates shuffle of 0..n-1. */
