@@ -12,7 +12,8 @@ import { sharedPath } from './shared';
  * - `/corrupt/...` sends the right length of bytes that are not an ONNX model.
  */
 
-const DIST = resolve(import.meta.dirname, '../../dist');
+// SILICO_DIST: test another build folder (e.g. two builds side by side).
+const DIST = resolve(import.meta.dirname, '../..', process.env.SILICO_DIST ?? 'dist');
 
 /** Hub files: `{org}/{repo}/{file}` → path in shared/. */
 export const HUB_FILES: Record<string, string> = {
