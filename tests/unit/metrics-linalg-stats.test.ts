@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choleskySolve, fromRows, luSolve, matmul, matrix, symmetricEigen, transpose, type Matrix } from '../../src/core/metrics/linalg';
+import { choleskySolve, fromRows, gram, luSolve, matmul, matmulTransB, matrix, symmetricEigen, transpose, tridiagonalize, type Matrix } from '../../src/core/metrics/linalg';
 import { gaussian, kendallTauA, median, pearson, rankdata, seededRandom, spearman, standardError } from '../../src/core/metrics/stats';
 import { hasPython, runPython } from '../support/python';
 
@@ -26,6 +26,63 @@ describe('linalg', () => {
       const ref = runPython<number[]>(`out = np.sort(np.linalg.eigvalsh(np.array(inp)))[::-1]`, Array.from({ length: 60 }, (_, i) => Array.from(k.data.subarray(i * 60, i * 60 + 60))));
       for (let i = 0; i < 60; i++) expect(Math.abs(values[i] - ref[i])).toBeLessThan(1e-9 * scale);
     }
+  });
+
+  it('tridiagonalisation: Q T Qᵀ reconstructs the matrix, Q is orthogonal, T has numpy\'s eigenvalues', () => {
+    for (const [n, p] of [[1, 3], [2, 3], [3, 1], [45, 12], [70, 200]]) {
+      const x = randomMatrix(n, p, n + p);
+      const a = matmul(x, transpose(x)); // low rank when p < n: exactly zero columns appear mid-way
+      const { diag, off, q } = tridiagonalize(a);
+      const Q = matrix(n, n, q);
+      const T = matrix(n, n);
+      for (let i = 0; i < n; i++) {
+        T.data[i * n + i] = diag[i];
+        if (i + 1 < n) T.data[i * n + i + 1] = T.data[(i + 1) * n + i] = off[i];
+      }
+      const rec = matmul(matmul(Q, T), transpose(Q));
+      const scale = Math.max(...a.data.map(Math.abs));
+      let worst = 0;
+      for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(rec.data[i] - a.data[i]) / scale);
+      expect(worst).toBeLessThan(1e-12);
+      const qqt = matmul(Q, transpose(Q));
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Math.abs(qqt.data[i * n + j] - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+      if (hasPython && n > 2) {
+        const ref = runPython<{ a: number[]; t: number[] }>(
+          `from scipy.linalg import eigh_tridiagonal
+out = dict(a=np.linalg.eigvalsh(np.array(inp['a']).reshape(inp['n'], inp['n'])), t=eigh_tridiagonal(np.array(inp['d']), np.array(inp['e']), eigvals_only=True))`,
+          { a: Array.from(a.data), n, d: Array.from(diag), e: Array.from(off) },
+        );
+        for (let i = 0; i < n; i++) expect(Math.abs(ref.t[i] - ref.a[i])).toBeLessThan(1e-11 * scale);
+      }
+    }
+  });
+
+  it('Gram matrix from float32 or float64 rows equals the plain product (blocked over features)', () => {
+    for (const [n, p] of [[1, 5], [7, 3], [13, 1500]]) {
+      const x = randomMatrix(n, p, 7 * n + p);
+      const plain = matrix(n, n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let f = 0; f < p; f++) s += x.data[i * p + f] * x.data[j * p + f];
+        plain.data[i * n + j] = s;
+      }
+      const k64 = gram(x.data, n, p);
+      const f32 = Float32Array.from(x.data);
+      const k32 = gram(f32, n, p);
+      const b = randomMatrix(5, p, 3);
+      const cross = matmulTransB(x, b);
+      for (let i = 0; i < n * n; i++) {
+        expect(Math.abs(k64.data[i] - plain.data[i])).toBeLessThan(1e-9 * (1 + Math.abs(plain.data[i])));
+        expect(Math.abs(k32.data[i] - plain.data[i])).toBeLessThan(1e-4 * Math.sqrt(p));
+        expect(k64.data[i]).toBe(k64.data[Math.floor(i / n) + (i % n) * n]);
+      }
+      for (let i = 0; i < n; i++) for (let j = 0; j < 5; j++) {
+        let s = 0;
+        for (let f = 0; f < p; f++) s += x.data[i * p + f] * b.data[j * p + f];
+        expect(Math.abs(cross.data[i * 5 + j] - s)).toBeLessThan(1e-9 * (1 + Math.abs(s)));
+      }
+    }
+    expect(() => gram(new Float32Array(10), 3, 3)).toThrow(/10 values/);
   });
 
   it('Cholesky and LU solve A x = b', () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crossValidatedPredictivity, kFoldSplits } from '../../src/core/metrics/crossval';
-import { matrix, selectRows, toRows, type Matrix } from '../../src/core/metrics/linalg';
+import { centerKernel, columnMeans, matrix, selectRows, subtractRow, toRows, type Matrix } from '../../src/core/metrics/linalg';
 import { fitPca, transformPca } from '../../src/core/metrics/pca';
 import { fitPls, predictPls } from '../../src/core/metrics/pls';
-import { fitRidge, predictRidge } from '../../src/core/metrics/ridge';
+import { fitKernelRidge, fitRidge, linearKernel, predictRidge } from '../../src/core/metrics/ridge';
 import { gaussian, seededRandom } from '../../src/core/metrics/stats';
 import { readNpy } from '../../src/core/data/npy';
 import { hasPython, NO_PYTHON, runPython } from '../support/python';
@@ -68,6 +68,26 @@ describe.skipIf(!hasPython)('ridge and PLS vs scikit-learn 1.2', () => {
     expect(cv.alpha[0]).toBe(ref.cvAlpha);
     expectClose(predictRidge(cv, xTe), ref.cvPred, 1e-8);
     expect(Array.from(fitRidge(xTr, yTr, { alphas, alphaPerTarget: true }).alpha)).toEqual(ref.perTarget);
+  });
+
+  it('leave-one-out errors for every alpha equal RidgeCV cv_values_ (features ≫ stimuli, a rank-deficient kernel, tiny alphas)', () => {
+    for (const [n, p] of [[60, 300], [50, 8]]) {
+      const { x, y } = synthetic(n, p, 4, 5 + p);
+      const alphas = [1e-3, 0.01, 1, 100, 1e4, 1e6];
+      const ref = runPython<number[][]>(
+        `from sklearn.linear_model import RidgeCV
+X, Y = np.array(inp['x']), np.array(inp['y'])
+m = RidgeCV(alphas=inp['alphas'], store_cv_values=True).fit(X, Y)
+out = m.cv_values_.mean(axis=0).T`,
+        { x: toRows(x), y: toRows(y), alphas },
+      );
+      const xc = subtractRow(x, columnMeans(x));
+      const fit = fitKernelRidge(centerKernel(linearKernel(xc)), y, { alphas });
+      const loo = fit.looErrors!;
+      let worst = 0;
+      for (let k = 0; k < alphas.length; k++) for (let j = 0; j < 4; j++) worst = Math.max(worst, Math.abs(loo.data[k * 4 + j] - ref[k][j]) / ref[k][j]);
+      expect(worst).toBeLessThan(1e-7);
+    }
   });
 
   it('PLSRegression(n_components=25, scale=False) predictions, random features → real Cowley V4 responses', () => {

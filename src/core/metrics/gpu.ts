@@ -5,7 +5,7 @@
  *
  * Precision: WebGPU has only float32. Features are centred (column means removed) and scaled to unit
  * mean square before the matmuls, so the O(n²p) products run on well-scaled numbers; results come back
- * as float64 and the small n×n eigendecomposition (every alpha, leave-one-out) runs on the CPU in float64
+ * as float64 and the small n×n tridiagonalisation (every alpha, leave-one-out) runs on the CPU in float64
  * (ridge.ts). Expect ~1e-5–1e-4 relative agreement with the float64 path, not bit-equality.
  */
 import * as tf from '@tensorflow/tfjs-core';

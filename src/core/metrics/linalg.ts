@@ -68,23 +68,80 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   return out;
 }
 
-/** a @ bᵀ (dot products of rows; used for kernels X Xᵀ and cross-kernels). */
+/** a @ bᵀ (dot products of rows; used for cross-kernels and products with a transposed right side). */
 export function matmulTransB(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.cols) throw new Error(`matmulTransB: ${a.rows}×${a.cols} @ (${b.rows}×${b.cols})ᵀ`);
+  if (a === b) return gram(a.data, a.rows, a.cols);
   const out = matrix(a.rows, b.rows);
-  const p = a.cols;
-  const same = a === b;
-  for (let i = 0; i < a.rows; i++) {
-    const ai = i * p;
-    for (let j = same ? i : 0; j < b.rows; j++) {
-      const bj = j * p;
-      let s = 0;
-      for (let k = 0; k < p; k++) s += a.data[ai + k] * b.data[bj + k];
-      out.data[i * b.rows + j] = s;
-      if (same) out.data[j * b.rows + i] = s;
+  rowDots(a.data, a.rows, b.data, b.rows, a.cols, out.data, false);
+  return out;
+}
+
+/**
+ * out[i·bRows + j] += a_i · b_j over rows of a (aRows × p) and b (bRows × p), both row-major. With `lower`
+ * (a and b the same rows) only j ≤ i is formed. Computes 4 × 2 dot products per pass over the features, so
+ * each loaded value feeds several products: about 3x the speed of one dot product at a time in V8.
+ */
+function rowDots(a: Float64Array, aRows: number, b: Float64Array, bRows: number, p: number, out: Float64Array, lower: boolean): void {
+  for (let i = 0; i < aRows; i += 4) {
+    const rows = Math.min(4, aRows - i);
+    // Rows past the end alias the last row; their sums are discarded.
+    const a0 = i * p;
+    const a1 = (i + Math.min(1, rows - 1)) * p;
+    const a2 = (i + Math.min(2, rows - 1)) * p;
+    const a3 = (i + Math.min(3, rows - 1)) * p;
+    const jEnd = lower ? Math.min(bRows, i + 4) : bRows;
+    for (let j = 0; j < jEnd; j += 2) {
+      const b0 = j * p;
+      const b1 = (j + 1 < bRows ? j + 1 : j) * p;
+      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0; // prettier-ignore
+      for (let f = 0; f < p; f++) {
+        const u = b[b0 + f];
+        const v = b[b1 + f];
+        const x0 = a[a0 + f];
+        const x1 = a[a1 + f];
+        const x2 = a[a2 + f];
+        const x3 = a[a3 + f];
+        s00 += x0 * u;
+        s01 += x0 * v;
+        s10 += x1 * u;
+        s11 += x1 * v;
+        s20 += x2 * u;
+        s21 += x2 * v;
+        s30 += x3 * u;
+        s31 += x3 * v;
+      }
+      const sums = [s00, s01, s10, s11, s20, s21, s30, s31];
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < 2 && j + c < bRows; c++) {
+          if (lower && j + c > i + r) continue;
+          out[(i + r) * bRows + j + c] += sums[r * 2 + c];
+        }
+      }
     }
   }
-  return out;
+}
+
+/** Features per block in `gram`: a block of every row is copied to float64 and stays in cache while all pairs are formed. */
+const GRAM_BLOCK = 512;
+
+/**
+ * Linear kernel K = X Xᵀ (n × n) of n rows with p features, float32 or float64 input, float64 accumulation.
+ * Works through the features in blocks so a block of all rows is reused from cache by every pair, and X is
+ * never copied whole (layers can be 100k features × 1000s of stimuli).
+ */
+export function gram(x: Float32Array | Float64Array, n: number, p: number): Matrix {
+  if (x.length !== n * p) throw new UserFacingError(`Feature data has ${x.length} values but ${n}×${p} needs ${n * p}.`);
+  const k = matrix(n, n);
+  const width = Math.min(GRAM_BLOCK, p);
+  const block = new Float64Array(n * width);
+  for (let f0 = 0; f0 < p; f0 += width) {
+    const w = Math.min(width, p - f0);
+    for (let i = 0; i < n; i++) for (let f = 0; f < w; f++) block[i * w + f] = x[i * p + f0 + f];
+    rowDots(block, n, block, n, w, k.data, true);
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) k.data[j * n + i] = k.data[i * n + j];
+  return k;
 }
 
 /** aᵀ @ b without forming aᵀ. */
@@ -393,6 +450,143 @@ function tql2(n: number, W: Float64Array, d: Float64Array, e: Float64Array): voi
     d[l] += f;
     e[l] = 0;
   }
+}
+
+/** A = Q T Qᵀ with T symmetric tridiagonal and Q orthogonal (see `tridiagonalize`). */
+export interface Tridiagonal {
+  /** Diagonal of T (n). */
+  diag: Float64Array;
+  /** Sub-diagonal of T: off[k] = T[k+1, k] (n − 1). */
+  off: Float64Array;
+  /** Q, n × n row-major. */
+  q: Float64Array;
+}
+
+/**
+ * Householder tridiagonalisation of a symmetric matrix (LAPACK dsytd2 + dorgtr, on the full matrix so every
+ * inner loop runs along a contiguous row): 2n³ + 4n³/3 flops, about a third of a full eigendecomposition.
+ * Enough for anything that needs (A + αI)⁻¹ for many α (ridge), since T + αI is solved in O(n).
+ * The row loops live in small top-level kernels so V8 optimises them once and reuses them on every call.
+ */
+export function tridiagonalize(a: Matrix): Tridiagonal {
+  const n = a.rows;
+  if (a.cols !== n) throw new Error('tridiagonalize: matrix is not square');
+  const A = Float64Array.from(a.data);
+  const diag = new Float64Array(n);
+  const off = new Float64Array(Math.max(n - 1, 0));
+  const tau = new Float64Array(n);
+  const v = new Float64Array(n);
+  const w = new Float64Array(n);
+  const y = new Float64Array(n); // A'v for the current step, formed during the previous step's update
+  let haveY = false;
+  let active = n > 2 && householderRow(A, n, 0, diag, off, tau);
+  for (let k = 0; k < n - 2; k++) {
+    if (!active) {
+      haveY = false;
+      active = k + 1 < n - 2 && householderRow(A, n, k + 1, diag, off, tau);
+      continue;
+    }
+    const t = tau[k];
+    v[k + 1] = 1;
+    v.set(A.subarray(k * n + k + 2, k * n + n), k + 2);
+    if (!haveY) for (let r = k + 1; r < n; r++) y[r] = dotRow(A, r * n, v, k + 1, n);
+    // Trailing block A' ← H A' H = A' − v wᵀ − w vᵀ with w = τ A'v − (τ²/2)(vᵀA'v) v.
+    let yv = 0;
+    for (let r = k + 1; r < n; r++) {
+      w[r] = t * y[r];
+      yv += w[r] * v[r];
+    }
+    const half = 0.5 * t * yv;
+    for (let r = k + 1; r < n; r++) w[r] -= half * v[r];
+    // Row k+1 first: the next reflector comes from it.
+    rank2Row(A, (k + 1) * n, v, w, v[k + 1], w[k + 1], k + 1, n);
+    const next = k + 1 < n - 2 && householderRow(A, n, k + 1, diag, off, tau);
+    // The other rows (columns k+2..; column k+1 is never read again). When there is a next reflector, form its
+    // A'v in the same pass, so the trailing block is read once per step.
+    for (let r = k + 2; r < n; r++) {
+      if (next) y[r] = rank2RowDot(A, r * n, v, w, v[r], w[r], A, (k + 1) * n, k + 2, n);
+      else rank2Row(A, r * n, v, w, v[r], w[r], k + 2, n);
+    }
+    haveY = next;
+    active = next;
+  }
+  if (n >= 2) {
+    diag[n - 2] = A[(n - 2) * n + n - 2];
+    off[n - 2] = A[(n - 2) * n + n - 1]; // row n−2 holds the updated values (lower parts are left stale)
+  }
+  if (n >= 1) diag[n - 1] = A[n * n - 1];
+  // Q = H_0 H_1 … H_{n−3}, accumulated backwards: H_k only touches the trailing block, still identity elsewhere.
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  const u = new Float64Array(n);
+  for (let k = n - 3; k >= 0; k--) {
+    const t = tau[k];
+    if (t === 0) continue;
+    const rk = k * n;
+    A[rk + k + 1] = 1; // v[k+1]
+    u.fill(0, k + 1, n);
+    for (let r = k + 1; r < n; r++) axpyRow(u, 0, A[rk + r], q, r * n, k + 1, n);
+    for (let r = k + 1; r < n; r++) axpyRow(q, r * n, -t * A[rk + r], u, 0, k + 1, n);
+  }
+  return { diag, off, q };
+}
+
+/** Householder reflector for row k (zeroes A[k, k+2..]); stores v (v[k+1] = 1 implicit) over A[k, k+2..]. False when nothing to zero. */
+function householderRow(A: Float64Array, n: number, k: number, diag: Float64Array, off: Float64Array, tau: Float64Array): boolean {
+  const rk = k * n;
+  diag[k] = A[rk + k];
+  const alpha = A[rk + k + 1];
+  let sigma = 0;
+  for (let c = k + 2; c < n; c++) sigma += A[rk + c] * A[rk + c];
+  if (sigma === 0) {
+    off[k] = alpha;
+    tau[k] = 0;
+    return false;
+  }
+  const norm = Math.sqrt(alpha * alpha + sigma);
+  const beta = alpha > 0 ? -norm : norm;
+  const scale = 1 / (alpha - beta);
+  off[k] = beta;
+  tau[k] = (beta - alpha) / beta;
+  for (let c = k + 2; c < n; c++) A[rk + c] *= scale;
+  return true;
+}
+
+/** Σ A[row + c]·v[c] for c in [from, to). */
+function dotRow(A: Float64Array, row: number, v: Float64Array, from: number, to: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let c = from;
+  for (; c + 1 < to; c += 2) {
+    s0 += A[row + c] * v[c];
+    s1 += A[row + c + 1] * v[c + 1];
+  }
+  if (c < to) s0 += A[row + c] * v[c];
+  return s0 + s1;
+}
+
+/** A[row + c] −= vr·w[c] + wr·v[c] for c in [from, to). */
+function rank2Row(A: Float64Array, row: number, v: Float64Array, w: Float64Array, vr: number, wr: number, from: number, to: number): void {
+  for (let c = from; c < to; c++) A[row + c] -= vr * w[c] + wr * v[c];
+}
+
+/** rank2Row, returning the updated row's dot with the next reflector (stored at next[nextRow + from + 1 ..], its first entry 1). */
+function rank2RowDot(A: Float64Array, row: number, v: Float64Array, w: Float64Array, vr: number, wr: number, next: Float64Array, nextRow: number, from: number, to: number): number {
+  let a = A[row + from] - vr * w[from] - wr * v[from];
+  A[row + from] = a;
+  let s = a;
+  for (let c = from + 1; c < to; c++) {
+    a = A[row + c] - vr * w[c] - wr * v[c];
+    A[row + c] = a;
+    s += a * next[nextRow + c];
+  }
+  return s;
+}
+
+/** dst[dstRow + c] += f·src[srcRow + c] for c in [from, to). */
+function axpyRow(dst: Float64Array, dstRow: number, f: number, src: Float64Array, srcRow: number, from: number, to: number): void {
+  if (f === 0) return;
+  for (let c = from; c < to; c++) dst[dstRow + c] += f * src[srcRow + c];
 }
 
 /** Double-centre a kernel in place semantics: H K H with H = I - 11ᵀ/n (returns a new matrix). */

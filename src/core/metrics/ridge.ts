@@ -3,24 +3,16 @@
  * on the stimulus × stimulus Gram matrix, so it stays cheap when features ≫ stimuli (CNN layers).
  *
  * With centred features Xc and targets Yc (sklearn `Ridge(fit_intercept=True)`: the intercept is
- * not penalised), the solution is W = Xcᵀ (Xc Xcᵀ + αI)⁻¹ Yc. One eigendecomposition
- * Xc Xcᵀ = V diag(s) Vᵀ serves every alpha: (K + αI)⁻¹ = V diag(1/(s+α)) Vᵀ.
+ * not penalised), the solution is W = Xcᵀ G Yc with G = (Xc Xcᵀ + αI)⁻¹ restricted to the directions
+ * orthogonal to the constant vector (the intercept's). One tridiagonalisation of the kernel in that
+ * subspace, K = B T Bᵀ, serves every alpha: G = B (T + αI)⁻¹ Bᵀ, and T + αI is solved in O(n).
  *
  * Alpha selection (`alphas` with more than one value) is sklearn `RidgeCV(cv=None)`: exact efficient
- * leave-one-out (generalised cross-validation) on the training data, mean squared LOO error, alpha
- * shared by all targets (default, as Brain-Score's RidgeCV) or chosen per target (`alphaPerTarget`).
+ * leave-one-out on the training data — LOO residual cᵢ / Gᵢᵢ with c = G y — mean squared LOO error,
+ * alpha shared by all targets (default, as Brain-Score's RidgeCV) or chosen per target (`alphaPerTarget`).
  */
 import { UserFacingError } from '../types';
-import {
-  type Matrix,
-  type SymmetricEigen,
-  columnMeans,
-  matmulTransA,
-  matmulTransB,
-  matrix,
-  subtractRow,
-  symmetricEigen,
-} from './linalg';
+import { type Matrix, columnMeans, gram, matmulTransB, matrix, subtractRow, transpose, tridiagonalize } from './linalg';
 import { type LinearModel, predictFromDual, predictLinear, primalFromDual } from './linear-model';
 
 /** Default alpha grid: 10^-3 … 10^8 (Brain-Score / sklearn RidgeCV style log grid). */
@@ -40,11 +32,13 @@ export interface KernelRidgeFit {
   yMean: Float64Array;
   /** Alpha used for each target. */
   alpha: Float64Array;
+  /** Mean squared leave-one-out error per alpha (rows, in `alphas` order) and target (columns); only when alpha was chosen. */
+  looErrors?: Matrix;
 }
 
 /** Linear kernel X Xᵀ (stimuli × stimuli). */
 export function linearKernel(x: Matrix): Matrix {
-  return matmulTransB(x, x);
+  return gram(x.data, x.rows, x.cols);
 }
 
 function checkTargets(n: number, y: Matrix): void {
@@ -56,6 +50,98 @@ function checkTargets(n: number, y: Matrix): void {
 }
 
 /**
+ * The centred kernel in the subspace orthogonal to the constant vector, K = B T Bᵀ (B: n × (n−1),
+ * orthonormal columns, Bᵀ1 = 0). A reflector H that maps 1/√n to e₀ moves the intercept direction to the
+ * first coordinate, where the centred kernel is zero; the rest is tridiagonalised.
+ */
+interface InterceptFreeBasis {
+  b: Matrix;
+  /** Bᵀ, (n−1) × n. */
+  bt: Matrix;
+  diag: Float64Array;
+  off: Float64Array;
+}
+
+function interceptFreeBasis(kc: Matrix): InterceptFreeBasis {
+  const n = kc.rows;
+  const m = n - 1;
+  // H = I − 2 h hᵀ with h = (u − e₀)/‖u − e₀‖, u = 1/√n.
+  const h = new Float64Array(n).fill(1 / Math.sqrt(n));
+  h[0] -= 1;
+  const hn = Math.hypot(...h);
+  for (let i = 0; i < n; i++) h[i] /= hn;
+  // H K H = K − 2 h zᵀ − 2 z hᵀ + 4 (hᵀz) h hᵀ with z = K h; keep rows/columns 1..n−1.
+  const K = kc.data;
+  const z = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += K[i * n + j] * h[j];
+    z[i] = s;
+  }
+  let hz = 0;
+  for (let i = 0; i < n; i++) hz += h[i] * z[i];
+  const reduced = matrix(m, m);
+  for (let i = 1; i < n; i++) {
+    for (let j = 1; j < n; j++) reduced.data[(i - 1) * m + j - 1] = K[i * n + j] - 2 * h[i] * z[j] - 2 * z[i] * h[j] + 4 * hz * h[i] * h[j];
+  }
+  const { diag, off, q } = tridiagonalize(reduced);
+  // B = H [0; Q] = [0; Q] − 2 h (hᵀ [0; Q]).
+  const hq = new Float64Array(m);
+  for (let i = 1; i < n; i++) for (let k = 0; k < m; k++) hq[k] += h[i] * q[(i - 1) * m + k];
+  const b = matrix(n, m);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < m; k++) b.data[i * m + k] = (i > 0 ? q[(i - 1) * m + k] : 0) - 2 * h[i] * hq[k];
+  }
+  return { b, bt: transpose(b), diag, off };
+}
+
+/** LDLᵀ factors of the tridiagonal T + αI: pivots d and multipliers l (l[k] multiplies row k−1 into row k). */
+function factorShifted(diag: Float64Array, off: Float64Array, alpha: number): { d: Float64Array; l: Float64Array } {
+  const m = diag.length;
+  const d = new Float64Array(m);
+  const l = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    const a = diag[k] + alpha;
+    if (k === 0) d[0] = a;
+    else {
+      l[k] = off[k - 1] / d[k - 1];
+      d[k] = a - l[k] * off[k - 1];
+    }
+    if (!(d[k] !== 0 && Number.isFinite(d[k]))) {
+      throw new UserFacingError(`Ridge alpha ${alpha} is too small for this kernel (the regularised kernel is singular); use larger alphas.`);
+    }
+  }
+  return { d, l };
+}
+
+/** Z = (T + αI)⁻¹ R in place, R: m × t row-major. */
+function solveShifted(f: { d: Float64Array; l: Float64Array }, r: Float64Array, t: number): void {
+  const m = f.d.length;
+  for (let k = 1; k < m; k++) for (let j = 0; j < t; j++) r[k * t + j] -= f.l[k] * r[(k - 1) * t + j];
+  for (let k = 0; k < m; k++) for (let j = 0; j < t; j++) r[k * t + j] /= f.d[k];
+  for (let k = m - 2; k >= 0; k--) for (let j = 0; j < t; j++) r[k * t + j] -= f.l[k + 1] * r[(k + 1) * t + j];
+}
+
+/** diag(G) = diag(B (T + αI)⁻¹ Bᵀ): Gᵢᵢ = Σₖ (L⁻¹ Bᵀ)ₖᵢ² / dₖ, one forward sweep over the rows of Bᵀ. */
+function hatDiagonal(f: { d: Float64Array; l: Float64Array }, bt: Matrix): Float64Array {
+  const m = bt.rows;
+  const n = bt.cols;
+  const g = new Float64Array(n);
+  const row = new Float64Array(n);
+  for (let k = 0; k < m; k++) {
+    const src = k * n;
+    const lk = f.l[k];
+    const inv = 1 / f.d[k];
+    for (let i = 0; i < n; i++) {
+      const u = bt.data[src + i] - (k > 0 ? lk * row[i] : 0);
+      row[i] = u;
+      g[i] += u * u * inv;
+    }
+  }
+  return g;
+}
+
+/**
  * Fit ridge on a centred training kernel (H K H). Use `centerKernel(linearKernel(X))` (linalg.ts), or a kernel
  * computed on the GPU (gpu.ts) and centred here.
  */
@@ -64,77 +150,68 @@ export function fitKernelRidge(centeredKernel: Matrix, y: Matrix, options: Ridge
   checkTargets(n, y);
   const alphas = typeof options.alphas === 'number' ? [options.alphas] : [...(options.alphas ?? DEFAULT_ALPHAS)];
   if (!alphas.length || alphas.some((a) => !(a > 0))) throw new UserFacingError('Ridge alphas must be positive numbers.');
-  const eig = symmetricEigen(centeredKernel);
+  const t = y.cols;
+  const m = n - 1;
   const yMean = columnMeans(y);
   const yc = subtractRow(y, yMean);
-  const t = y.cols;
-  const s = eig.values.map((v) => Math.max(v, 0));
-  const V = eig.vectors;
-  const vty = matmulTransA(V, yc); // n × t: projections of targets on eigenvectors
+  const basis = interceptFreeBasis(centeredKernel);
+  const bty = matmulTransB(basis.bt, transpose(yc)); // Bᵀ Yc, m × t
+  const factors = new Map(alphas.map((a) => [a, factorShifted(basis.diag, basis.off, a)]));
 
   const alpha = new Float64Array(t);
+  let looErrors: Matrix | undefined;
   if (alphas.length === 1) alpha.fill(alphas[0]);
   else {
-    const errors = alphas.map((a) => looSquaredErrors(V, s, vty, a)); // per alpha: per target mean squared LOO error
+    looErrors = matrix(alphas.length, t);
+    alphas.forEach((a, ai) => {
+      const f = factors.get(a)!;
+      const g = hatDiagonal(f, basis.bt);
+      const z = Float64Array.from(bty.data);
+      solveShifted(f, z, t);
+      const c = matmulTransB(transpose({ rows: m, cols: t, data: z }), basis.b); // (G Yc)ᵀ, t × n
+      for (let i = 0; i < n; i++) g[i] = 1 / g[i];
+      for (let j = 0; j < t; j++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) {
+          const e = c.data[j * n + i] * g[i];
+          s += e * e;
+        }
+        looErrors!.data[ai * t + j] = s / n;
+      }
+    });
+    const err = (k: number, j: number) => looErrors!.data[k * t + j];
     if (options.alphaPerTarget) {
       for (let j = 0; j < t; j++) {
         let best = 0;
-        for (let k = 1; k < alphas.length; k++) if (errors[k][j] < errors[best][j]) best = k;
+        for (let k = 1; k < alphas.length; k++) if (err(k, j) < err(best, j)) best = k;
         alpha[j] = alphas[best];
       }
     } else {
-      const total = errors.map((e) => e.reduce((acc, v) => acc + v, 0));
+      const total = alphas.map((_, k) => {
+        let s = 0;
+        for (let j = 0; j < t; j++) s += err(k, j);
+        return s;
+      });
       let best = 0;
       for (let k = 1; k < alphas.length; k++) if (total[k] < total[best]) best = k;
       alpha.fill(alphas[best]);
     }
   }
-  return { dual: dualCoefficients(eig, s, vty, alpha), yMean, alpha };
-}
-
-/** A = V diag(1/(s+α_j)) Vᵀ y_j per target j. */
-function dualCoefficients(eig: SymmetricEigen, s: Float64Array, vty: Matrix, alpha: Float64Array): Matrix {
-  const n = s.length;
-  const t = vty.cols;
-  const V = eig.vectors.data;
-  const scaled = matrix(n, t);
-  for (let k = 0; k < n; k++) for (let j = 0; j < t; j++) scaled.data[k * t + j] = vty.data[k * t + j] / (s[k] + alpha[j]);
-  const out = matrix(n, t);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      const v = V[i * n + k];
-      for (let j = 0; j < t; j++) out.data[i * t + j] += v * scaled.data[k * t + j];
-    }
+  // Dual coefficients G Yc, each target with its alpha.
+  const zt = matrix(t, m); // Zᵀ
+  for (const a of new Set(alpha)) {
+    const cols = [...alpha.keys()].filter((j) => alpha[j] === a);
+    const r = new Float64Array(m * cols.length);
+    cols.forEach((j, c) => {
+      for (let k = 0; k < m; k++) r[k * cols.length + c] = bty.data[k * t + j];
+    });
+    solveShifted(factors.get(a)!, r, cols.length);
+    cols.forEach((j, c) => {
+      for (let k = 0; k < m; k++) zt.data[j * m + k] = r[k * cols.length + c];
+    });
   }
-  return out;
-}
-
-/**
- * Exact leave-one-out errors for one alpha: residual r = V diag(α/(s+α)) Vᵀ yc, hat diagonal
- * h_ii = 1/n (intercept) + Σ_k V_ik² s_k/(s_k+α), LOO error = r_i / (1 - h_ii). Returns the mean
- * squared LOO error per target.
- */
-function looSquaredErrors(eig: Matrix, s: Float64Array, vty: Matrix, a: number): Float64Array {
-  const n = s.length;
-  const t = vty.cols;
-  const V = eig.data;
-  const shrink = s.map((v) => a / (v + a));
-  const out = new Float64Array(t);
-  const r = new Float64Array(t);
-  for (let i = 0; i < n; i++) {
-    r.fill(0);
-    let h = 1 / n;
-    for (let k = 0; k < n; k++) {
-      const v = V[i * n + k];
-      h += v * v * (1 - shrink[k]);
-      const f = v * shrink[k];
-      for (let j = 0; j < t; j++) r[j] += f * vty.data[k * t + j];
-    }
-    const denom = 1 - h;
-    for (let j = 0; j < t; j++) out[j] += (r[j] / denom) ** 2;
-  }
-  for (let j = 0; j < t; j++) out[j] /= n;
-  return out;
+  const dual = matmulTransB(basis.b, zt); // B Z, n × t
+  return { dual, yMean, alpha, ...(looErrors ? { looErrors } : {}) };
 }
 
 /** Predict from a centred cross-kernel (test × train, see centerCrossKernel). */

@@ -10,7 +10,7 @@
 import { UserFacingError, throwIfAborted, type FloatTensor, type ProgressFn } from '../../../core/types';
 import { crossValidatedPredictivity } from '../../../core/metrics/crossval';
 import { ceiledScore, splitHalfReliability, type RepeatedResponses } from '../../../core/metrics/ceiling';
-import { matrix, type Matrix } from '../../../core/metrics/linalg';
+import { gram, matrix, type Matrix } from '../../../core/metrics/linalg';
 import { meanRdm, rdm, rsaScore, type RdmComparison } from '../../../core/metrics/rsa';
 import { median, standardError } from '../../../core/metrics/stats';
 
@@ -101,38 +101,10 @@ export function featureShape(a: FloatTensor): { stimuli: number; features: numbe
   return { stimuli, features };
 }
 
-/** Features per block in `gramMatrix`: 120 stimuli × 2048 floats ≈ 1 MB stays in cache while every pair is formed. */
-const GRAM_BLOCK = 2048;
-
-/**
- * K = X Xᵀ with float64 accumulation, straight from float32 activations (no float64 copy of X). Blocked
- * over features so each block of all rows is reused from cache for every stimulus pair.
- */
+/** K = X Xᵀ (stimuli × stimuli) with float64 accumulation, straight from float32 activations. */
 export function gramMatrix(a: FloatTensor): Matrix {
-  const { stimuli: n, features: p } = featureShape(a);
-  const x = a.data;
-  const k = matrix(n, n);
-  const kd = k.data;
-  for (let f0 = 0; f0 < p; f0 += GRAM_BLOCK) {
-    const f1 = Math.min(p, f0 + GRAM_BLOCK);
-    for (let i = 0; i < n; i++) {
-      const oi = i * p;
-      for (let j = 0; j <= i; j++) {
-        const oj = j * p;
-        let s0 = 0;
-        let s1 = 0;
-        let f = f0;
-        for (; f + 1 < f1; f += 2) {
-          s0 += x[oi + f] * x[oj + f];
-          s1 += x[oi + f + 1] * x[oj + f + 1];
-        }
-        if (f < f1) s0 += x[oi + f] * x[oj + f];
-        kd[i * n + j] += s0 + s1;
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) kd[j * n + i] = kd[i * n + j];
-  return k;
+  const { stimuli, features } = featureShape(a);
+  return gram(a.data, stimuli, features);
 }
 
 /** Activations as a float64 matrix (fine for RDMs of moderate layers). */
