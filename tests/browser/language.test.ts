@@ -2,14 +2,15 @@
  * Language lab end to end in headless Chromium (built app, WASM): the built-in tiny untrained GPT-2, the real
  * GPT-2 tokenizer loaded through the page's file input, synthetic ground truth → layer sweep → encoding model →
  * pool ranking → a short generative search → CSV export. The r values shown must equal the core functions'
- * (src/core/language/*) on features recorded in Node with onnxruntime-node.
+ * (src/core/language/*) on features recorded in Node with onnxruntime-node. Then the run is saved to the notebook
+ * and re-opened from the Notebook page in a fresh page (no model loaded): the same numbers and sentences come back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Papa from 'papaparse';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
 import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession } from '../support/browser';
 import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
@@ -19,17 +20,33 @@ import { syntheticResponses } from '../../src/core/language/synthetic';
 import { scoreLayers } from '../../src/core/language/encoding';
 import { SentenceEngine } from '../../src/ui/labs/language/engine';
 import { templateSentences } from '../../src/ui/labs/language/demo-pool';
-import type { OrtRuntime } from '../../src/ui/labs/microstim/engine';
+import type { OrtModule } from '../../src/core/engine';
 
 const require = createRequire(import.meta.url);
-const ortNode = require('onnxruntime-node');
-const nodeRuntime: OrtRuntime = { Tensor: ortNode.Tensor, createSession: (bytes) => ortNode.InferenceSession.create(bytes) };
+const ortNode = require('onnxruntime-node') as OrtModule;
 
 const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');
 const TOKENIZER = sharedPath('models/gpt2-tokenizer/tokenizer.json');
 const SENTENCES = 120;
 
 if (!hasShared) console.warn(NO_SHARED);
+
+/** What the page shows of a run: the layer table, the fit, the sentence lists (with ticks) and the exported stimuli. */
+async function shownResults(page: Page) {
+  const list = (id: string) =>
+    page.locator(`[data-testid="${id}"] li`).evaluateAll((lis) => lis.map((li) => [li.textContent, li.getAttribute('data-prediction'), li.querySelector('input')?.checked]));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-stimuli').click()]);
+  return {
+    table: await page.getByTestId('table-ready').textContent(),
+    pool: await page.getByTestId('pool').inputValue(),
+    layers: await page.locator('[data-testid="layer-table"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-layer'), tr.getAttribute('data-r'), tr.textContent, tr.className])),
+    encoding: await page.getByTestId('encoding-ready').textContent(),
+    drive: await list('drive-list'),
+    suppress: await list('suppress-list'),
+    leaderboard: await list('leaderboard'),
+    stimuliCsv: readFileSync((await download.path())!, 'utf8'),
+  };
+}
 
 describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Language lab (browser)', () => {
   let server: TestServer;
@@ -70,7 +87,7 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
     // Reference: the same features and scores in Node (onnxruntime-node + the core functions).
     const size = GPT2_SIZES.tiny;
     const layers = gpt2Layers(size.nLayer).filter((l) => ['embedding', 'residual', 'norm'].includes(l.kind));
-    const engine = await SentenceEngine.create(nodeRuntime, buildGpt2Model({ ...size, seed: 0, extraOutputs: layers.map((l) => l.tensor) }), 50257);
+    const engine = await SentenceEngine.create(ortNode, buildGpt2Model({ ...size, seed: 0, extraOutputs: layers.map((l) => l.tensor) }), 50257);
     const tokenizer = loadTokenizer(readFileSync(TOKENIZER, 'utf8'));
     const sentences = templateSentences(SENTENCES, 1);
     const f = await engine.features(tokenizer, sentences, layers.map((l) => l.tensor));
@@ -122,6 +139,41 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
     await page.getByRole('heading', { name: /3 · Which layer/ }).evaluate((el) => el.closest('.lab')!.scrollIntoView({ block: 'start' }));
     await s.screenshot('language');
     await page.screenshot({ path: resolve(SCREENSHOTS, 'language-full.png'), fullPage: true });
+    expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+
+  it('saves the run to the notebook and re-opens the same results without the model', async () => {
+    const { page } = s;
+    // The pool as typed is saved too (a reload alone would show the default pool).
+    const pool = page.getByTestId('pool');
+    await pool.fill(`${await pool.inputValue()}\nA sentence typed just before saving.`);
+    const before = await shownResults(page);
+    expect(before.layers.length).toBeGreaterThan(2);
+    expect(before.drive.filter((d) => d[2])).toHaveLength(2); // the two ticked sentences
+
+    await page.getByTestId('save-experiment').click();
+    await expect.poll(() => page.getByTestId('saved-experiment').textContent()).toMatch(/Saved “.*tiny.* · synthetic ground truth · encoding model at .*”/);
+    await page.getByTestId('saved-experiment').getByRole('link', { name: 'Notebook' }).click();
+    const row = page.locator('[data-testid=experiment-list] tbody tr', { hasText: 'synthetic ground truth' });
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.locator('.badge.synthetic').count()).toBe(1);
+    await row.getByTestId('reopen').click();
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#\/language\?exp=exp-/);
+    // A fresh page from the link: a new worker with no model or tokenizer, so what shows comes from the notebook.
+    await page.reload();
+    await page.getByTestId('saved-banner').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('saved-banner').textContent()).toContain('synthetic demo data');
+    expect(await page.getByTestId('lm-loaded').count()).toBe(0);
+    expect(await page.getByTestId('saved-setup').textContent()).toMatch(/Model GPT-2 .*tiny.* · tokenizer .*tokenizer.* · /);
+    await page.getByTestId('layer-table').waitFor();
+    expect(await shownResults(page)).toEqual(before);
+    for (const id of ['run-layer-sweep', 'fit-encoding', 'rank-pool', 'start-search']) expect(await page.getByTestId(id).isDisabled()).toBe(true);
+    await page.getByTestId('saved-banner').scrollIntoViewIfNeeded();
+    await s.screenshot('language-reopened', true);
+
+    await page.getByTestId('live-session').click();
+    await expect.poll(() => page.getByTestId('layer-table').count()).toBe(0);
+    expect(await page.evaluate(() => location.hash)).toBe('#/language');
     expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
  * file input, a handful of real fLoc faces / non-faces uploaded through the image inputs (converted to lossless
  * PNG at test time so browser and Node see identical pixels; nothing is written into the repo), sheet → one
  * stimulation → a 3-site sweep. The shifts the page shows must equal what the core functions (src/core/stim/*)
- * compute in Node with onnxruntime-node on the same model, images and trials.
+ * compute in Node with onnxruntime-node on the same model, images and trials. Then the run is saved to the
+ * notebook and re-opened from the Notebook page in a fresh page (no model loaded): the same numbers come back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
@@ -15,22 +16,18 @@ import { PNG } from 'pngjs';
 import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
 import type { GrayImage } from '../../src/core/stim/noise';
 import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
 import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession } from '../support/browser';
 import { buildSheetWithEngine, runTask, sweepSites, trainDecoderWithEngine } from '../../src/core/stim/experiment';
 import { afrazTrials } from '../../src/core/stim/noise';
 import { AFRAZ_TRAIN } from '../../src/core/stim/spread';
-import { OrtStimEngine, defaultReadout, type OrtRuntime } from '../../src/ui/labs/microstim/engine';
+import { OrtStimEngine, defaultReadout, type OrtModule } from '../../src/core/stim/ort-engine';
 import { listLayers } from '../../src/core/onnx/layers';
 import { decodeModel } from '../../src/core/onnx/proto';
 
 const require = createRequire(import.meta.url);
-const ortNode = require('onnxruntime-node');
-const nodeRuntime: OrtRuntime = {
-  Tensor: ortNode.Tensor,
-  createSession: (bytes) => ortNode.InferenceSession.create(bytes),
-};
+const ortNode = require('onnxruntime-node') as OrtModule;
 
 const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');
 const TASK_IMAGES = 4;
@@ -41,6 +38,24 @@ const FACES = ['adult-1', 'adult-2', 'adult-3', 'adult-4', 'child-1', 'child-2',
 const NON_FACES = ['body-1', 'body-2', 'car-1', 'car-2', 'house-1', 'house-2', 'instrument-1', 'instrument-2'];
 
 if (!hasShared) console.warn(NO_SHARED);
+
+/** What the page shows of a run: texts and the data behind its plots (their JSON exports). */
+async function shownResults(page: Page) {
+  const plotData = async (plot: string) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-plot="${plot}"] button`, { hasText: 'JSON' }).click()]);
+    return JSON.parse(readFileSync((await download.path())!, 'utf8'));
+  };
+  return {
+    sheet: await page.getByTestId('sheet-ready').textContent(),
+    shift: await page.getByTestId('shift').getAttribute('data-value'),
+    history: await page.getByTestId('stim-history').textContent(),
+    sweep: await page.locator('[data-testid="sweep-table"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-site'), tr.getAttribute('data-shift'), tr.getAttribute('data-dprime'), tr.textContent])),
+    summary: await page.getByTestId('sweep-summary').textContent(),
+    map: await plotData('face selectivity map'),
+    curves: await plotData('psychometric curves'),
+    scatter: await plotData('selectivity vs shift'),
+  };
+}
 
 /** fLoc JPEG → gray pixels (jpeg-js) and the same pixels as a PNG file in a temp folder (what the page gets). */
 function prepare(names: string[], dir: string): { image: GrayImage; file: string }[] {
@@ -153,7 +168,7 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
     const images = [...faces, ...nonFaces].map((f) => f.image);
     const isFace = images.map((_, i) => i < faces.length);
     const bytes = new Uint8Array(readFileSync(MOBILENET));
-    const engine = new OrtStimEngine(nodeRuntime, bytes, layer, 0, defaultReadout(listLayers(decodeModel(bytes)), layer));
+    const engine = new OrtStimEngine(ortNode, bytes, layer, 0, { readout: defaultReadout(listLayers(decodeModel(bytes)), layer) });
     const sheet = await buildSheetWithEngine(engine, layer, images, isFace, { seed: 1 }, { batchSize: 8 });
     engine.channels = sheet.nSites;
     const decoder = await trainDecoderWithEngine(engine, sheet.nSites, images, isFace, {}, { batchSize: 8 });
@@ -177,6 +192,42 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
     expect(site).toBe(best);
     // The browser's own favicon request is the only missing resource allowed.
     expect(failed.filter((u) => !/favicon/.test(u))).toEqual([]);
+    expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+
+  it('saves the run to the notebook and re-opens the same results without the model', async () => {
+    const { page } = s;
+    const before = await shownResults(page);
+    expect(before.sweep).toHaveLength(3);
+    expect(before.curves.length).toBeGreaterThan(6); // baseline and stimulated points
+
+    await page.getByTestId('save-experiment').click();
+    await expect.poll(() => page.getByTestId('saved-experiment').textContent()).toContain('mobilenetv2-12-fp32.onnx · block 17 · conv 3 · sweep of 3 sites · 50 µA');
+    await page.getByTestId('saved-experiment').getByRole('link', { name: 'Notebook' }).click();
+    const row = page.locator('[data-testid=experiment-list] tbody tr', { hasText: 'sweep of 3 sites' });
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.locator('.badge.synthetic').count()).toBe(0); // real fLoc photographs
+    await row.getByTestId('reopen').click();
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#\/microstim\?exp=exp-/);
+    // A fresh page from the link: a new worker with no model, so what shows can only come from the notebook.
+    await page.reload();
+    await page.getByTestId('saved-banner').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('saved-banner').textContent()).toMatch(/Saved experiment “mobilenetv2-12-fp32\.onnx · .*” \(.*\d{4}.*\)/);
+    expect(await page.getByTestId('model-loaded').count()).toBe(0);
+    expect(await page.getByTestId('saved-setup').textContent()).toContain('Model mobilenetv2-12-fp32.onnx · layer treated as IT: block 17 · conv 3 · 8 faces, 8 non-faces (your images)');
+    await page.getByTestId('sweep-table').waitFor();
+    const after = await shownResults(page);
+    expect(after).toEqual(before);
+    // Nothing can be run on a saved sheet: the buttons wait for a live session.
+    for (const id of ['stimulate', 'run-sweep', 'run-dose']) expect(await page.getByTestId(id).isDisabled()).toBe(true);
+    await page.getByTestId('sheet').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.getByTestId('saved-banner').scrollIntoViewIfNeeded();
+    await s.screenshot('microstim-reopened', true);
+
+    // Back to a live session: the saved results go, and so does the link.
+    await page.getByTestId('live-session').click();
+    await expect.poll(() => page.getByTestId('sheet').count()).toBe(0);
+    expect(await page.evaluate(() => location.hash)).toBe('#/microstim');
     expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Notebook page in the built app: import an experiments file made in Node by the same store code (on
  * fake-indexeddb), list it, rename inline, delete + Undo, export all and compare the downloaded file with
- * what was imported, reject a bad file with a clear message, re-open links, storage bar; the first-run
+ * what was imported, reject a bad file with a clear message, re-open links (and a clear message for saved results
+ * a lab cannot draw), storage bar; the first-run
  * tour (keyboard) and its "seen" flag; screenshots.
  */
 import 'fake-indexeddb/auto';
@@ -134,6 +135,12 @@ describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () =>
     await row(ids[0]).getByTestId('reopen').click();
     await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/predictivity?exp=${ids[0]}`);
     await page.getByRole('heading', { name: 'Predictivity lab' }).waitFor();
+    // A saved experiment whose results the lab cannot draw (here: no cortical sheet) is refused with a message.
+    await page.goto(`${server.url}/#/notebook`);
+    await row(ids[1]).getByTestId('reopen').click();
+    await page.getByRole('heading', { name: 'Microstimulation lab' }).waitFor();
+    await expect.poll(() => page.getByTestId('error-banner').textContent()).toContain('“Face patch sweep” holds no cortical sheet this page can draw.');
+    expect(await page.getByTestId('saved-banner').count()).toBe(0);
     expect(s.errors, s.log.join('\n')).toEqual([]);
   });
 

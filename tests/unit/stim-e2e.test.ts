@@ -22,7 +22,7 @@ import {
 import { decodeImage } from '../../src/core/image/decode';
 import type { FaceDecoder } from '../../src/core/stim/decoder';
 import { afrazTrials, type GrayImage, type TaskTrial } from '../../src/core/stim/noise';
-import { createOrtStimEngine, type OrtModule } from '../../src/core/stim/ort-engine';
+import { OrtStimEngine, type OrtModule } from '../../src/core/stim/ort-engine';
 import { moransI, type CorticalSheet } from '../../src/core/stim/sheet';
 import { AFRAZ_TRAIN } from '../../src/core/stim/spread';
 import { CancelledError } from '../../src/core/types';
@@ -69,7 +69,7 @@ describe.skipIf(!hasShared)(`Afraz 2006 in silico on MobileNetV2 (${hasShared ? 
 
   beforeAll(async () => {
     const model = readFileSync(sharedPath('models/mobilenetv2-12-fp32.onnx'));
-    engine = await createOrtStimEngine(ort, model, { layer: LAYER, channels: CHANNELS, readout: READOUT, sessionOptions: { intraOpNumThreads: 1 } });
+    engine = new OrtStimEngine(ort, model, LAYER, CHANNELS, { readout: READOUT, sessionOptions: { intraOpNumThreads: 1 } });
     const localizer = flocSet(1, 12, 24); // 24 faces + 24 non-faces
     sheet = await buildSheetWithEngine(engine, LAYER, localizer.images, localizer.isFace, { seed: 1 });
     decoder = await trainDecoderWithEngine(engine, CHANNELS, localizer.images, localizer.isFace, { C: 1 });

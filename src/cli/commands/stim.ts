@@ -11,7 +11,7 @@ import { decodeModel, listLayers } from '../../core/onnx';
 import { Recorder } from '../../core/engine';
 import { buildSheetWithEngine, doseResponse, neighbourhoodSelectivity, runTask, spanSites, trainDecoderWithEngine } from '../../core/stim/experiment';
 import { afrazTrials, grayToModelInput, type GrayImage } from '../../core/stim/noise';
-import { createOrtStimEngine, type OrtModule as StimOrtModule } from '../../core/stim/ort-engine';
+import { OrtStimEngine } from '../../core/stim/ort-engine';
 import { AFRAZ_TRAIN } from '../../core/stim/spread';
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
@@ -105,7 +105,7 @@ export const stim: Command = {
 
     const progress = stderrProgress('stim', process.stderr, quiet);
     const control = { signal, onProgress: progress };
-    const engine = await createOrtStimEngine(ort as unknown as StimOrtModule, bytes, { layer, channels, readout, sessionOptions });
+    const engine = new OrtStimEngine(ort, bytes, layer, channels, { readout, sessionOptions });
     const locImages = [...faces.slice(0, nLoc), ...nonFaces.slice(0, nLoc)];
     const locIsFace = locImages.map((_, i) => i < nLoc);
     const sheet = await buildSheetWithEngine(engine, layer, locImages, locIsFace, { seed }, control);

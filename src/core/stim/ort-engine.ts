@@ -1,85 +1,193 @@
 /**
- * A StimEngine over onnxruntime (web or node: both expose the same InferenceSession/Tensor API, so the caller
- * passes the module it has). Recording exposes layers as extra outputs; stimulation runs the rewritten graph
- * (rewrite.ts) with the readout layer exposed.
+ * The one StimEngine over onnxruntime, used by the Microstimulation lab's worker (onnxruntime-web) and the CLI
+ * and tests (onnxruntime-node): the caller injects the ORT module (core/engine's OrtModule), so this file never
+ * imports a runtime. Recording exposes the chosen tensors (core/onnx/expose.ts); stimulation runs the model
+ * rewritten by rewrite.ts, whose per-channel delta is a graph input, so moving the electrode or changing the
+ * current never rebuilds a session.
+ *
+ * Readout (what the face decoder reads): a tensor downstream of the sheet, by default the model's penultimate
+ * features (MobileNetV2: the global-average-pooled 1280-d vector, see `defaultReadout`), else its output.
+ * When the stimulated layer is itself the model's output (HMAX C2) and no readout is named, the readout is that
+ * layer's channel means with the delta added.
  */
-import { UserFacingError, type FloatTensor } from '../types';
+import type { OrtModule, OrtSession, OrtSessionOptions, OrtTensor } from '../engine/ort';
 import { exposeTensors } from '../onnx/expose';
-import { decodeModel } from '../onnx/proto';
+import { decodeModel, modelInputs, modelOutputs, type ModelProto } from '../onnx/proto';
+import { UserFacingError, type FloatTensor, type LayerInfo } from '../types';
 import type { StimEngine } from './experiment';
 import { downstreamModel, insertStimulation } from './rewrite';
+import { siteResponses } from './sheet';
 
-interface OrtTensorLike {
-  readonly dims: readonly number[];
-  readonly data: unknown;
+export type { OrtModule } from '../engine/ort';
+
+/** ImageNet statistics used by noise.ts grayToModelInput (to undo it for grayscale models). */
+const R_MEAN = 0.485;
+const R_STD = 0.229;
+
+export interface ModelInputSpec {
+  name: string;
+  /** 1 = grayscale in [0, 1] (HMAX); 3 = RGB with ImageNet normalisation. */
+  channels: 1 | 3;
+  size: number;
 }
-interface OrtSessionLike {
-  readonly inputNames: readonly string[];
-  run(feeds: Record<string, OrtTensorLike>, fetches?: readonly string[]): Promise<Record<string, OrtTensorLike>>;
+
+/** Reads the image input of a vision model: [N, C, H, W] with C = 1 or 3. */
+export function imageInputSpec(model: ModelProto): ModelInputSpec {
+  const inputs = modelInputs(model);
+  if (inputs.length !== 1) throw new UserFacingError(`Microstimulation needs a vision model with one image input; this model has ${inputs.length} inputs.`);
+  const [inp] = inputs;
+  const dims = inp.dims ?? [];
+  const c = dims[1];
+  const h = typeof dims[2] === 'number' ? dims[2] : 224;
+  if (dims.length !== 4 || (c !== 1 && c !== 3)) {
+    throw new UserFacingError(`Expected an image input [batch, 1 or 3, height, width]; "${inp.name}" is [${dims.join(', ')}].`);
+  }
+  return { name: inp.name, channels: c, size: h };
 }
-/** The part of onnxruntime-web / onnxruntime-node this engine uses. */
-export interface OrtModule {
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
-  InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSessionLike> };
+
+/** The first head layer (global pooling, the penultimate features) after the sheet layer, if any. */
+export function defaultReadout(layers: LayerInfo[], sheetLayer: string): string | undefined {
+  const depth = layers.find((l) => l.tensor === sheetLayer)?.depth ?? -1;
+  const head = layers.filter((l) => l.group === 'head' && l.kind !== 'logits' && l.depth > depth);
+  return (head.find((l) => l.kind === 'pool') ?? head[0])?.tensor;
+}
+
+function copy(v: OrtTensor): FloatTensor {
+  if (!(v.data instanceof Float32Array)) throw new UserFacingError('Expected a float32 activation from the model.');
+  return { dims: v.dims.map(Number), data: Float32Array.from(v.data) };
+}
+
+/** [N, …] → [N, D]. */
+function flatten(v: FloatTensor): FloatTensor {
+  const n = v.dims[0];
+  return { dims: [n, v.data.length / n], data: v.data };
 }
 
 export interface OrtStimEngineOptions {
-  /** Layer treated as IT (stimulated): an activation [N, C, H, W]. */
-  layer: string;
-  /** Its channel count (= number of sites). */
-  channels: number;
-  /** Downstream layer the decoder reads (e.g. the global-average-pooled features). */
-  readout: string;
-  inputSize?: number;
-  sessionOptions?: Record<string, unknown>;
+  /** Tensor the decoder reads; default the model's (last) output. Must be downstream of the stimulated layer. */
+  readout?: string;
+  /** Passed to every session (e.g. `{ intraOpNumThreads: 1 }` on onnxruntime-node). */
+  sessionOptions?: OrtSessionOptions & Record<string, unknown>;
 }
 
-function toFloatTensor(t: OrtTensorLike): FloatTensor {
-  if (!(t.data instanceof Float32Array)) throw new UserFacingError('Expected a float32 activation from the model.');
-  return { dims: [...t.dims], data: t.data };
-}
+export class OrtStimEngine implements StimEngine {
+  readonly inputSize: number;
+  readonly input: ModelInputSpec;
+  private readonly model: ModelProto;
+  private readonly outputName: string;
+  private readonly layerIsOutput: boolean;
+  private readonly sessionOptions: OrtSessionOptions | undefined;
+  private recordSessions = new Map<string, Promise<OrtSession>>();
+  private stimSession: Promise<{ session: OrtSession; deltaInput: string }> | null = null;
+  private downstreamSession: Promise<{ session: OrtSession; deltaInput: string }> | null = null;
 
-export async function createOrtStimEngine(ort: OrtModule, modelBytes: Uint8Array, options: OrtStimEngineOptions): Promise<StimEngine> {
-  if (options.readout === options.layer) throw new UserFacingError('The decoder must read a layer downstream of the stimulated one, not the same layer.');
-  const model = decodeModel(modelBytes);
-  const stim = insertStimulation(exposeTensors(model, [options.readout]), options.layer, options.channels);
-  const stimSession = await ort.InferenceSession.create(stim.model, options.sessionOptions);
-  const inputName = stimSession.inputNames.find((n) => n !== stim.input);
-  if (!inputName) throw new UserFacingError('The model has no image input.');
-  const recordSessions = new Map<string, Promise<OrtSessionLike>>();
-  let downstream: Promise<OrtSessionLike> | undefined;
-  const checkDelta = (delta: Float32Array) => {
-    if (delta.length !== options.channels) throw new UserFacingError(`Stimulation has ${delta.length} sites but layer "${options.layer}" has ${options.channels} channels.`);
-    return new ort.Tensor('float32', delta, [1, options.channels, 1, 1]);
-  };
-  const flatten = (t: OrtTensorLike, n: number): FloatTensor => {
-    const out = toFloatTensor(t);
-    return { dims: [n, out.data.length / n], data: out.data };
-  };
-  return {
-    inputSize: options.inputSize ?? 224,
-    layer: options.layer,
-    async record(images, layers) {
-      const key = layers.join('\n');
-      let session = recordSessions.get(key);
-      if (!session) {
-        session = ort.InferenceSession.create(exposeTensors(model, layers), options.sessionOptions);
-        recordSessions.set(key, session);
-      }
-      const out = await (await session).run({ [inputName]: new ort.Tensor('float32', images.data, images.dims) }, layers);
-      return Object.fromEntries(layers.map((l) => [l, toFloatTensor(out[l])]));
-    },
-    async runStimulated(images, delta) {
-      const feeds = { [inputName]: new ort.Tensor('float32', images.data, images.dims), [stim.input]: checkDelta(delta) };
-      return flatten((await stimSession.run(feeds, [options.readout]))[options.readout], images.dims[0]);
-    },
-    async readoutFromLayer(activation, delta) {
-      downstream ??= ort.InferenceSession.create(
-        insertStimulation(downstreamModel(modelBytes, options.layer, [options.readout]), options.layer, options.channels, stim.input).model,
-        options.sessionOptions,
-      );
-      const feeds = { [options.layer]: new ort.Tensor('float32', activation.data, activation.dims), [stim.input]: checkDelta(delta) };
-      return flatten((await (await downstream).run(feeds, [options.readout]))[options.readout], activation.dims[0]);
-    },
-  };
+  /** `layer` is the tensor treated as IT (the cortical sheet); `channels` its channel count (0 until known). */
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly modelBytes: Uint8Array,
+    readonly layer: string,
+    /** Sites on the sheet; known once the layer has been recorded. */
+    public channels: number,
+    options: OrtStimEngineOptions = {},
+  ) {
+    const { readout, sessionOptions } = options;
+    if (readout !== undefined && readout === layer) throw new UserFacingError('The decoder must read a layer downstream of the stimulated one, not the same layer.');
+    this.model = decodeModel(modelBytes);
+    this.input = imageInputSpec(this.model);
+    this.inputSize = this.input.size;
+    const outputs = modelOutputs(this.model);
+    this.outputName = readout ?? outputs[outputs.length - 1]?.name ?? '';
+    this.layerIsOutput = outputs.some((o) => o.name === layer) && !readout;
+    this.sessionOptions = sessionOptions;
+  }
+
+  private session(bytes: Uint8Array): Promise<OrtSession> {
+    return this.ort.InferenceSession.create(bytes, this.sessionOptions);
+  }
+
+  /** The ImageNet-normalised [N, 3, S, S] tensor the experiment hands us → this model's input. */
+  private modelInput(x: FloatTensor): OrtTensor {
+    if (this.input.channels === 3) return new this.ort.Tensor('float32', x.data, x.dims);
+    const [n, , h, w] = x.dims;
+    const plane = h * w;
+    const gray = new Float32Array(n * plane);
+    for (let i = 0; i < n; i++) {
+      const base = i * 3 * plane;
+      for (let k = 0; k < plane; k++) gray[i * plane + k] = x.data[base + k] * R_STD + R_MEAN;
+    }
+    return new this.ort.Tensor('float32', gray, [n, 1, h, w]);
+  }
+
+  private checkDelta(delta: Float32Array): void {
+    if (delta.length !== this.channels) throw new UserFacingError(`Stimulation has ${delta.length} sites but layer "${this.layer}" has ${this.channels} channels.`);
+  }
+
+  private deltaTensor(delta: Float32Array): OrtTensor {
+    this.checkDelta(delta);
+    return new this.ort.Tensor('float32', delta, [1, delta.length, 1, 1]);
+  }
+
+  /** Readout when the sheet layer is the model's output: its channel means plus the delta. */
+  private shiftedMeans(activation: FloatTensor, delta: Float32Array): FloatTensor {
+    const r = siteResponses(activation);
+    for (let i = 0; i < r.nImages; i++) for (let c = 0; c < r.nSites; c++) r.data[i * r.nSites + c] += delta[c];
+    return { dims: [r.nImages, r.nSites], data: r.data };
+  }
+
+  async record(images: FloatTensor, layers: string[]): Promise<Record<string, FloatTensor>> {
+    const key = layers.join('\n');
+    let s = this.recordSessions.get(key);
+    if (!s) {
+      s = this.session(exposeTensors(this.model, layers));
+      this.recordSessions.set(key, s);
+    }
+    const out = await (await s).run({ [this.input.name]: this.modelInput(images) }, layers);
+    return Object.fromEntries(layers.map((l) => [l, copy(out[l])]));
+  }
+
+  async runStimulated(images: FloatTensor, delta: Float32Array): Promise<FloatTensor> {
+    if (this.layerIsOutput) {
+      this.checkDelta(delta);
+      return this.shiftedMeans((await this.record(images, [this.layer]))[this.layer], delta);
+    }
+    this.stimSession ??= (async () => {
+      const rewritten = insertStimulation(exposeTensors(this.model, [this.outputName]), this.layer, this.channels);
+      return { session: await this.session(rewritten.model), deltaInput: rewritten.input };
+    })();
+    const { session, deltaInput } = await this.stimSession;
+    const out = await session.run({ [this.input.name]: this.modelInput(images), [deltaInput]: this.deltaTensor(delta) }, [this.outputName]);
+    return flatten(copy(out[this.outputName]));
+  }
+
+  /**
+   * Fast path used by experiment.ts: the readout from already recorded activations of the sheet layer, running
+   * only the layers after it (rewrite.ts downstreamModel), so a sweep records each trial once.
+   */
+  async readoutFromLayer(activation: FloatTensor, delta: Float32Array): Promise<FloatTensor> {
+    if (this.layerIsOutput) {
+      this.checkDelta(delta);
+      return this.shiftedMeans(activation, delta);
+    }
+    this.downstreamSession ??= (async () => {
+      const rewritten = insertStimulation(downstreamModel(this.modelBytes, this.layer, [this.outputName]), this.layer, this.channels);
+      return { session: await this.session(rewritten.model), deltaInput: rewritten.input };
+    })();
+    const { session, deltaInput } = await this.downstreamSession;
+    const out = await session.run(
+      { [this.layer]: new this.ort.Tensor('float32', activation.data, activation.dims), [deltaInput]: this.deltaTensor(delta) },
+      [this.outputName],
+    );
+    return flatten(copy(out[this.outputName]));
+  }
+
+  async dispose(): Promise<void> {
+    const all = [
+      ...this.recordSessions.values(),
+      ...[this.stimSession, this.downstreamSession].filter((s) => s !== null).map((s) => s.then((x) => x.session)),
+    ];
+    for (const s of all) await s.then((x) => x.release()).catch(() => undefined);
+    this.recordSessions.clear();
+    this.stimSession = null;
+    this.downstreamSession = null;
+  }
 }

@@ -2,16 +2,16 @@
  * The Language lab's engine: runs a causal language model (the built-in GPT-2-architecture models of
  * core/onnx/gpt2.ts, or a cached ONNX GPT-2 export) on sentences and returns, per sentence, the last-token
  * state of chosen layers (Tuckute et al. 2024's sentence representation) and the mean surprisal (bits/token).
- * Runtime-agnostic (onnxruntime-web in the lab worker, onnxruntime-node in tests), like microstim/engine.ts.
+ * Runtime-agnostic (onnxruntime-web in the lab worker, onnxruntime-node in tests): the ORT module is injected,
+ * as for core/stim/ort-engine.ts.
  * A BOS token (<|endoftext|>) is prepended so every word token has a context and gets a surprisal.
  */
-import type * as ort from 'onnxruntime-web';
 import { batchSentences } from '../../../core/text/batch';
 import { lastTokenPool } from '../../../core/text/pooling';
 import { sentenceSurprisal, tokenSurprisals } from '../../../core/text/surprisal';
 import type { TextTokenizer } from '../../../core/text/tokenizer';
 import { CancelledError, UserFacingError, throwIfAborted, type ProgressFn } from '../../../core/types';
-import type { OrtRuntime } from '../microstim/engine';
+import type { OrtModule, OrtSession, OrtTensor } from '../../../core/engine';
 
 export interface SentenceFeatures {
   /** Per layer: row-major [sentences x width]. */
@@ -30,15 +30,15 @@ export interface FeatureOptions {
 
 export class SentenceEngine {
   private constructor(
-    private readonly rt: OrtRuntime,
-    private readonly session: ort.InferenceSession,
+    private readonly ort: OrtModule,
+    private readonly session: OrtSession,
     private readonly logitsName: string,
     readonly vocabSize: number,
   ) {}
 
   /** `modelBytes` must already expose the layers to record as graph outputs (besides the logits). */
-  static async create(rt: OrtRuntime, modelBytes: Uint8Array, vocabSize: number): Promise<SentenceEngine> {
-    const session = await rt.createSession(modelBytes);
+  static async create(ort: OrtModule, modelBytes: Uint8Array, vocabSize: number): Promise<SentenceEngine> {
+    const session = await ort.InferenceSession.create(modelBytes);
     const required = session.inputNames.filter((n) => !['input_ids', 'attention_mask', 'position_ids'].includes(n));
     if (!session.inputNames.includes('input_ids') || required.length > 0) {
       throw new UserFacingError(
@@ -47,7 +47,7 @@ export class SentenceEngine {
       );
     }
     const logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
-    return new SentenceEngine(rt, session, logitsName, vocabSize);
+    return new SentenceEngine(ort, session, logitsName, vocabSize);
   }
 
   async features(tokenizer: TextTokenizer, sentences: string[], layers: string[], o: FeatureOptions = {}): Promise<SentenceFeatures> {
@@ -68,14 +68,14 @@ export class SentenceEngine {
       });
       const batch = batchSentences(ids, { maxLength: o.maxLength ?? 64, padId: bosId, prependBos: true, bosId });
       const [B, T] = batch.dims;
-      const feeds: Record<string, ort.Tensor> = {
-        input_ids: new this.rt.Tensor('int64', batch.inputIds, [B, T]),
+      const feeds: Record<string, OrtTensor> = {
+        input_ids: new this.ort.Tensor('int64', batch.inputIds, [B, T]),
       };
-      if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = new this.rt.Tensor('int64', batch.attentionMask, [B, T]);
+      if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = new this.ort.Tensor('int64', batch.attentionMask, [B, T]);
       if (this.session.inputNames.includes('position_ids')) {
         const pos = new BigInt64Array(B * T);
         for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) pos[b * T + t] = BigInt(t);
-        feeds.position_ids = new this.rt.Tensor('int64', pos, [B, T]);
+        feeds.position_ids = new this.ort.Tensor('int64', pos, [B, T]);
       }
       const result = await this.session.run(feeds, [this.logitsName, ...layers.filter((l) => l !== this.logitsName)]);
       const logits = result[this.logitsName];

@@ -16,7 +16,7 @@ import { createSearchState, rankPool, runSearch, sentenceKey, vocabularyFromPool
 import { syntheticResponses } from '../../../core/language/synthetic';
 import { ModelCache } from '../../../core/store/cache';
 import { UserFacingError, type FloatTensor, type LayerInfo, type ProgressFn } from '../../../core/types';
-import { configureOrt, webRuntime } from '../microstim/ort-web';
+import { configureOrt, webOrt } from '../microstim/ort-web';
 import { withFoldedHints } from '../microstim/worker-errors';
 import { SentenceEngine, type FeatureOptions, type SentenceFeatures } from './engine';
 import { SentenceFeatureCache } from '../../../core/language/feature-cache';
@@ -196,7 +196,7 @@ const api = {
       state.lmName = choice.name;
       state.modelKey = `cached:${choice.id}`;
     }
-    state.engine = await SentenceEngine.create(webRuntime, bytes, vocabSize);
+    state.engine = await SentenceEngine.create(webOrt, bytes, vocabSize);
     state.layers = layers;
     if (state.table?.source === 'synthetic') state.table = null;
     return { name: state.lmName, layers, untrained, parameters, tokenizerIncluded, backend: `WASM · ${threads} thread${threads === 1 ? '' : 's'}` };

@@ -5,6 +5,7 @@
  * these models are small and WASM gives bit-stable results across machines.
  */
 import * as ort from 'onnxruntime-web';
+import type { OrtModule, OrtSession, OrtSessionOptions } from '../../../core/engine';
 import { UserFacingError } from '../../../core/types';
 
 let configured = false;
@@ -20,10 +21,10 @@ export function configureOrt(): { ep: string; threads: number } {
   return { ep: 'wasm', threads };
 }
 
-export async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+export async function createSession(bytes: Uint8Array, options: OrtSessionOptions = {}): Promise<OrtSession> {
   configureOrt();
   try {
-    return await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    return await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', ...options } as ort.InferenceSession.SessionOptions);
   } catch (e) {
     const text = String((e as Error)?.message ?? e);
     if (/not implemented|could not find an implementation|unsupported/i.test(text)) {
@@ -34,7 +35,5 @@ export async function createSession(bytes: Uint8Array): Promise<ort.InferenceSes
   }
 }
 
-export { ort };
-
-/** The runtime handed to engine-agnostic code (microstim/engine.ts). */
-export const webRuntime = { Tensor: ort.Tensor, createSession };
+/** onnxruntime-web as the ORT module handed to runtime-agnostic engines (core/stim/ort-engine.ts, language/engine.ts). */
+export const webOrt: OrtModule = { Tensor: ort.Tensor as unknown as OrtModule['Tensor'], InferenceSession: { create: createSession } };

@@ -25,8 +25,8 @@ import {
   type TaskResult,
 } from '../../../core/stim/experiment';
 import { UserFacingError, type LayerInfo, type ProgressFn } from '../../../core/types';
-import { OrtStimEngine, defaultReadout } from './engine';
-import { configureOrt, webRuntime } from './ort-web';
+import { OrtStimEngine, defaultReadout } from '../../../core/stim/ort-engine';
+import { configureOrt, webOrt } from './ort-web';
 import { withFoldedHints } from './worker-errors';
 import { syntheticFaceSet, type NamedGrayImage } from './demo-images';
 import type { CategoryChoice, CategorySummary, ImagePreview, ModelChoice, ModelSummary, NamedBytes, SheetOptionsUi, SheetSummary, SweepOutcome } from './protocol';
@@ -146,7 +146,7 @@ const api = {
     state.modelName = name;
     state.layers = layers;
     const def = pickDefaultLayer(layers);
-    const probe = new OrtStimEngine(webRuntime, bytes, def.tensor, 1);
+    const probe = new OrtStimEngine(webOrt, bytes, def.tensor, 1);
     return {
       name,
       layers,
@@ -195,7 +195,7 @@ const api = {
     resetExperiment();
     const images = [...state.faces, ...state.nonFaces];
     const isFace = images.map((_, i) => i < state.faces.length);
-    const engine = new OrtStimEngine(webRuntime, state.modelBytes, layer, 0, defaultReadout(state.layers, layer));
+    const engine = new OrtStimEngine(webOrt, state.modelBytes, layer, 0, { readout: defaultReadout(state.layers, layer) });
     const batchSize = engine.inputSize > 160 ? 8 : 16;
     const sheet = await buildSheetWithEngine(engine, layer, images, isFace, { seed: options.seed }, {
       signal,
