@@ -1,7 +1,8 @@
 /**
  * Orchestrates a Predictivity run: for each model and layer, reuse cached scores or record the layer on
- * the benchmark's stimuli (model worker) and score it on every region (compute worker). One layer at a
- * time, so only one layer's activations are ever in memory.
+ * the benchmark's stimuli (model worker) and score it on every region (compute worker). Layers go in
+ * passes of LAYERS_PER_PASS; the two workers run side by side — while one pass is scored, the next is
+ * recorded — so at most two passes' activations are in memory.
  */
 import { CancelledError, throwIfAborted, type LayerActivation, type Progress } from '../../../core/types';
 import type { LayerRegionScore, MetricKind } from './scoring';
@@ -52,7 +53,19 @@ export async function runPredictivity(o: RunOptions): Promise<void> {
   const total = o.models.reduce((s, m) => s + m.layers.length * perLayer, 0);
   let done = 0;
   let cached = 0;
-  const progress = (phase: string, fraction = 0) => o.onProgress({ done: done + Math.min(1, Math.max(0, fraction)) * 0.999, total, phase, cached });
+  let recordingPhase = '';
+  let scoringPhase = '';
+  let recordingFraction = 0;
+  let scoringFraction = 0;
+  const progress = () =>
+    o.onProgress({
+      done: done + Math.min(0.999, recordingFraction + scoringFraction),
+      total,
+      phase: [recordingPhase, scoringPhase].filter(Boolean).join(' · ') || 'finishing',
+      cached,
+    });
+
+  const passes: { model: ModelToRun; layers: string[] }[] = [];
   for (const model of o.models) {
     const todo: string[] = [];
     for (const layer of model.layers) {
@@ -62,49 +75,84 @@ export async function runPredictivity(o: RunOptions): Promise<void> {
         cached++;
         done += perLayer;
         o.onScores(hit);
-        progress(`${model.name} · ${layer}: reused cached scores`);
+        recordingPhase = `${model.name} · ${layer}: reused cached scores`;
+        progress();
       } else todo.push(layer);
     }
-    for (let start = 0; start < todo.length; start += LAYERS_PER_PASS) {
+    for (let start = 0; start < todo.length; start += LAYERS_PER_PASS) passes.push({ model, layers: todo.slice(start, start + LAYERS_PER_PASS) });
+  }
+
+  let recordingJob: string | null = null;
+  const record = async ({ model, layers }: (typeof passes)[number]): Promise<LayerActivation[]> => {
+    const what = `${model.name} · ${layers.join(', ')}`;
+    const jobId = `rec-${Math.random().toString(36).slice(2, 10)}`;
+    recordingJob = jobId;
+    const stop = () => o.cancelRecording(jobId);
+    o.signal.addEventListener('abort', stop);
+    try {
+      recordingPhase = `recording ${what}`;
+      progress();
+      const activations = await model.record(layers, jobId, (p) => {
+        recordingPhase = `recording ${what} (${p.done} of ${p.total} stimuli)`;
+        recordingFraction = p.total ? (p.done / p.total) * layers.length : 0;
+        progress();
+      });
       throwIfAborted(o.signal);
-      const layers = todo.slice(start, start + LAYERS_PER_PASS);
-      const what = `${model.name} · ${layers.join(', ')}`;
-      const jobId = `rec-${Math.random().toString(36).slice(2, 10)}`;
-      const stopRecording = () => o.cancelRecording(jobId);
-      o.signal.addEventListener('abort', stopRecording);
-      let activations: LayerActivation[];
-      try {
-        progress(`recording ${what}`);
-        activations = await model.record(layers, jobId, (p) =>
-          progress(`recording ${what} (${p.done} of ${p.total} stimuli)`, p.total ? (p.done / p.total) * layers.length : 0),
-        );
-      } finally {
-        o.signal.removeEventListener('abort', stopRecording);
-      }
-      throwIfAborted(o.signal);
+      return activations;
+    } finally {
+      o.signal.removeEventListener('abort', stop);
+      recordingJob = null;
       done += layers.length;
-      const before = done;
-      const job = o.score(
-        { modelId: model.key, metric: o.metric, benchmark: o.benchmark.scoring, layers: activations.map((a) => ({ layer: a.layer, activation: a })) },
-        (p) => {
-          done = before + p.done;
-          progress(p.phase ?? `scoring ${what}`);
-        },
-      );
-      const stopScoring = () => job.cancel();
-      o.signal.addEventListener('abort', stopScoring);
-      let result: ScoreResult;
-      try {
-        result = await job.result;
-      } finally {
-        o.signal.removeEventListener('abort', stopScoring);
-      }
+      recordingFraction = 0;
+      recordingPhase = '';
+    }
+  };
+
+  const score = async ({ model, layers }: (typeof passes)[number], activations: LayerActivation[]): Promise<void> => {
+    const what = `${model.name} · ${layers.join(', ')}`;
+    scoringPhase = `scoring ${what}`;
+    progress();
+    const job = o.score(
+      { modelId: model.key, metric: o.metric, benchmark: o.benchmark.scoring, layers: activations.map((a) => ({ layer: a.layer, activation: a })) },
+      (p) => {
+        scoringFraction = p.done;
+        scoringPhase = p.phase ?? `scoring ${what}`;
+        progress();
+      },
+    );
+    const stop = () => job.cancel();
+    o.signal.addEventListener('abort', stop);
+    try {
+      const result = await job.result;
       for (const n of result.notes) o.onNote?.(n);
-      done = before + layers.length * regions;
       await o.store.putAll(result.scores);
       o.onScores(result.scores);
-      progress(`${what} scored`);
+    } finally {
+      o.signal.removeEventListener('abort', stop);
+      done += layers.length * regions;
+      scoringFraction = 0;
+      scoringPhase = '';
+      progress();
     }
+  };
+
+  // One pass being scored while the next is recorded.
+  let scoring: Promise<void> = Promise.resolve();
+  let recorded: Promise<LayerActivation[]> = Promise.resolve([]);
+  try {
+    for (const pass of passes) {
+      throwIfAborted(o.signal);
+      recorded = record(pass);
+      // Surface a scoring failure as soon as it happens, and keep at most one scoring job in flight.
+      const [activations] = await Promise.all([recorded, scoring]);
+      scoring = score(pass, activations);
+    }
+    await scoring;
+  } catch (e) {
+    // Stop and settle the other side before reporting, so no job outlives the run.
+    if (recordingJob) o.cancelRecording(recordingJob);
+    await Promise.allSettled([recorded, scoring]);
+    throw e;
   }
   if (o.signal.aborted) throw new CancelledError();
 }
