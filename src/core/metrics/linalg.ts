@@ -3,6 +3,7 @@
  * on stimulus-by-stimulus matrices (n ≤ ~2000). No DOM, runs in workers and Node.
  */
 import { UserFacingError } from '../types';
+import { LINALG_WASM_BASE64 } from './linalg-wasm.generated';
 
 /** A dense row-major float64 matrix. */
 export interface Matrix {
@@ -68,6 +69,58 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   return out;
 }
 
+/**
+ * The WebAssembly SIMD kernels (assembly/linalg.ts): 3–6x the plain-JS loops below on dot products, which stay
+ * as the fallback where WebAssembly SIMD is missing (or, in Chrome, on the main thread, which may not compile
+ * modules synchronously). Inputs are copied into the module's memory per call: O(size), against O(n³) work.
+ */
+interface LinalgWasm {
+  memory: WebAssembly.Memory;
+  rowDots(a: number, aRows: number, b: number, bRows: number, p: number, out: number, lower: number): void;
+  tridiagonalize(a: number, n: number, diag: number, off: number, tau: number, v: number, w: number, y: number, q: number, u: number): void;
+}
+
+let linalgWasm: LinalgWasm | null | undefined;
+let wasmAllowed = true;
+
+/** Use the WebAssembly kernels when available (default) or force the plain-JS ones (tests compare both). */
+export function useWasmKernels(on: boolean): void {
+  wasmAllowed = on;
+}
+
+/** Whether the WebAssembly kernels are in use. */
+export function wasmKernelsActive(): boolean {
+  return wasm() !== null;
+}
+
+function wasm(): LinalgWasm | null {
+  if (!wasmAllowed) return null;
+  if (linalgWasm === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(LINALG_WASM_BASE64), (c) => c.charCodeAt(0));
+      const memory = new WebAssembly.Memory({ initial: 16 });
+      const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+      linalgWasm = { memory, ...(exports as unknown as Omit<LinalgWasm, 'memory'>) };
+    } catch {
+      linalgWasm = null;
+    }
+  }
+  return linalgWasm;
+}
+
+/** Consecutive float64 views over the module's memory, grown to fit; valid until the next call. */
+function wasmViews(w: LinalgWasm, lengths: number[]): Float64Array[] {
+  const bytes = lengths.reduce((acc, n) => acc + n * 8, 0);
+  const have = w.memory.buffer.byteLength;
+  if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
+  let offset = 0;
+  return lengths.map((n) => {
+    const view = new Float64Array(w.memory.buffer, offset, n);
+    offset += n * 8;
+    return view;
+  });
+}
+
 /** a @ bᵀ (dot products of rows; used for cross-kernels and products with a transposed right side). */
 export function matmulTransB(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.cols) throw new Error(`matmulTransB: ${a.rows}×${a.cols} @ (${b.rows}×${b.cols})ᵀ`);
@@ -83,6 +136,18 @@ export function matmulTransB(a: Matrix, b: Matrix): Matrix {
  * each loaded value feeds several products: about 3x the speed of one dot product at a time in V8.
  */
 function rowDots(a: Float64Array, aRows: number, b: Float64Array, bRows: number, p: number, out: Float64Array, lower: boolean): void {
+  const w = wasm();
+  if (!w) return rowDotsJs(a, aRows, b, bRows, p, out, lower);
+  const same = a === b;
+  const [wa, wb, wo] = wasmViews(w, [aRows * p, same ? 0 : bRows * p, aRows * bRows]);
+  wa.set(a.subarray(0, aRows * p));
+  if (!same) wb.set(b.subarray(0, bRows * p));
+  wo.set(out.subarray(0, aRows * bRows));
+  w.rowDots(wa.byteOffset, aRows, same ? wa.byteOffset : wb.byteOffset, bRows, p, wo.byteOffset, lower ? 1 : 0);
+  out.set(wo);
+}
+
+function rowDotsJs(a: Float64Array, aRows: number, b: Float64Array, bRows: number, p: number, out: Float64Array, lower: boolean): void {
   for (let i = 0; i < aRows; i += 4) {
     const rows = Math.min(4, aRows - i);
     // Rows past the end alias the last row; their sums are discarded.
@@ -471,6 +536,16 @@ export interface Tridiagonal {
 export function tridiagonalize(a: Matrix): Tridiagonal {
   const n = a.rows;
   if (a.cols !== n) throw new Error('tridiagonalize: matrix is not square');
+  const w = wasm();
+  if (!w) return tridiagonalizeJs(a);
+  const [A, diag, off, tau, v, wv, y, q, u] = wasmViews(w, [n * n, n, n, n, n, n, n, n * n, n]);
+  A.set(a.data);
+  w.tridiagonalize(A.byteOffset, n, diag.byteOffset, off.byteOffset, tau.byteOffset, v.byteOffset, wv.byteOffset, y.byteOffset, q.byteOffset, u.byteOffset);
+  return { diag: diag.slice(), off: off.slice(0, Math.max(n - 1, 0)), q: q.slice() };
+}
+
+function tridiagonalizeJs(a: Matrix): Tridiagonal {
+  const n = a.rows;
   const A = Float64Array.from(a.data);
   const diag = new Float64Array(n);
   const off = new Float64Array(Math.max(n - 1, 0));

@@ -3,7 +3,7 @@
  * kernel-space (dual) fit: coef = Xcᵀ · dual, intercept = yMean − xMean · coef.
  */
 import { UserFacingError } from '../types';
-import { type Matrix, matmulTransA, matrix } from './linalg';
+import { type Matrix, matmulTransA, matmulTransB, matrix, transpose } from './linalg';
 
 export interface LinearModel {
   /** features × neuroids */
@@ -42,14 +42,7 @@ export function predictFromDual(dual: Matrix, yMean: ArrayLike<number>, centered
   const t = dual.cols;
   const n = dual.rows;
   if (centeredCross.cols !== n) throw new Error(`predictFromDual: cross-kernel has ${centeredCross.cols} training columns, fit has ${n}`);
-  const out = matrix(centeredCross.rows, t);
-  for (let a = 0; a < centeredCross.rows; a++) {
-    for (let i = 0; i < n; i++) {
-      const k = centeredCross.data[a * n + i];
-      if (k === 0) continue;
-      for (let j = 0; j < t; j++) out.data[a * t + j] += k * dual.data[i * t + j];
-    }
-    for (let j = 0; j < t; j++) out.data[a * t + j] += yMean[j];
-  }
+  const out = matmulTransB(centeredCross, transpose(dual));
+  for (let a = 0; a < out.rows; a++) for (let j = 0; j < t; j++) out.data[a * t + j] += yMean[j];
   return out;
 }

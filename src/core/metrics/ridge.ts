@@ -128,12 +128,13 @@ function hatDiagonal(f: { d: Float64Array; l: Float64Array }, bt: Matrix): Float
   const n = bt.cols;
   const g = new Float64Array(n);
   const row = new Float64Array(n);
+  const B = bt.data;
   for (let k = 0; k < m; k++) {
     const src = k * n;
-    const lk = f.l[k];
+    const lk = k > 0 ? f.l[k] : 0; // row is all zeros before the first step
     const inv = 1 / f.d[k];
     for (let i = 0; i < n; i++) {
-      const u = bt.data[src + i] - (k > 0 ? lk * row[i] : 0);
+      const u = B[src + i] - lk * row[i];
       row[i] = u;
       g[i] += u * u * inv;
     }

@@ -1,0 +1,71 @@
+/**
+ * The WebAssembly (SIMD) linear-algebra kernels: the generated module matches its AssemblyScript source, Node
+ * runs them (so every metrics test here exercises them), and they agree with the plain-JS fallback.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gram, matmulTransB, matrix, tridiagonalize, useWasmKernels, wasmKernelsActive, type Matrix } from '../../src/core/metrics/linalg';
+import { crossValidatedPredictivity } from '../../src/core/metrics/crossval';
+import { gaussian, seededRandom } from '../../src/core/metrics/stats';
+import { compileLinalgWasm, generatedModule, WASM_MODULE } from '../../tools/build-wasm';
+
+function randomMatrix(rows: number, cols: number, seed: number): Matrix {
+  const rand = seededRandom(seed);
+  return matrix(rows, cols, Array.from({ length: rows * cols }, () => gaussian(rand)));
+}
+
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / scale);
+  return worst;
+}
+
+/** Runs f with the WebAssembly kernels and with the plain-JS ones. */
+function both<T>(f: () => T): { wasm: T; js: T } {
+  useWasmKernels(true);
+  const wasm = f();
+  useWasmKernels(false);
+  const js = f();
+  useWasmKernels(true);
+  return { wasm, js };
+}
+
+describe('WebAssembly linear-algebra kernels', () => {
+  afterAll(() => useWasmKernels(true));
+
+  it('the generated module is built from the current AssemblyScript source', async () => {
+    const committed = readFileSync(join(import.meta.dirname, '../..', WASM_MODULE), 'utf8');
+    expect(committed).toBe(generatedModule(await compileLinalgWasm()));
+  }, 60_000);
+
+  it('are active in Node', () => {
+    expect(wasmKernelsActive()).toBe(true);
+  });
+
+  it('agree with the plain-JS kernels: Gram (odd sizes), cross products, tridiagonalisation, cross-validated ridge', () => {
+    for (const [n, p] of [[1, 1], [5, 3], [33, 1027], [70, 9]]) {
+      const x = randomMatrix(n, p, n * 31 + p);
+      const f32 = Float32Array.from(x.data);
+      const g = both(() => gram(f32, n, p));
+      expect(maxRelDiff(g.wasm.data, g.js.data)).toBeLessThan(1e-13);
+      const b = randomMatrix(7, p, 5);
+      const c = both(() => matmulTransB(x, b));
+      expect(maxRelDiff(c.wasm.data, c.js.data)).toBeLessThan(1e-13);
+      // Distinct eigenvalues, so Q is determined (within a repeated eigenvalue's space it depends on rounding).
+      const s = matrix(n, n, g.js.data);
+      for (let i = 0; i < n; i++) s.data[i * n + i] += p * (1 + i);
+      const t = both(() => tridiagonalize(s));
+      expect(maxRelDiff(t.wasm.diag, t.js.diag)).toBeLessThan(1e-10); // summation order differs (SIMD pairs)
+      expect(maxRelDiff(t.wasm.off, t.js.off)).toBeLessThan(1e-10);
+      expect(maxRelDiff(t.wasm.q, t.js.q)).toBeLessThan(1e-10);
+    }
+    const x = randomMatrix(60, 200, 1);
+    const y = randomMatrix(60, 5, 2);
+    const cv = both(() => crossValidatedPredictivity(x, y, { method: 'ridge', folds: 5 }));
+    expect(maxRelDiff(cv.wasm.predictions.data, cv.js.predictions.data)).toBeLessThan(1e-10);
+    expect(cv.wasm.alphas).toEqual(cv.js.alphas);
+  });
+});
