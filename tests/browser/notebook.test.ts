@@ -3,7 +3,8 @@
  * fake-indexeddb), list it, rename inline, delete + Undo, export all and compare the downloaded file with
  * what was imported, reject a bad file with a clear message, re-open links (and a clear message for saved results
  * a lab cannot draw), storage bar; the first-run
- * tour (keyboard) and its "seen" flag; screenshots.
+ * tour (keyboard) and its "seen" flag; sweeps saved by the old Microstimulation lab (its own IndexedDB database,
+ * seeded in the page with the raw indexedDB API) moved into the notebook once and re-opened; screenshots.
  */
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -14,8 +15,41 @@ import type { Browser } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
 import { launchBrowser, openPage, type BrowserSession } from '../support/browser';
 import { ExperimentStore, parseExperimentsFile } from '../../src/core/experiments';
+import type { SiteResult } from '../../src/ui/labs/microstim/protocol';
+import { pearsonWithCI } from '../../src/core/stim/psychometric';
 
 const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');
+
+function site(i: number, dPrime: number, neighbourhoodDPrime: number, shift: number): SiteResult {
+  const points = [-80, -40, 0, 40, 80].map((signal) => ({ signal, pFace: 1 / (1 + Math.exp(-0.06 * (signal + shift))), count: 8 }));
+  return { site: i, xMm: 0.2 * i, yMm: 0.6, dPrime, neighbourhoodDPrime, curve: { x50: -shift, slope: 0.06, sse: 0.02, iterations: 9 }, points, shift, deltaPFace: shift / 80 };
+}
+
+const SWEPT = [site(12, 1.9, 1.4, 6.25), site(40, 1.2, 0.9, 3.5), site(7, 0.05, 0.02, -0.75), site(33, -0.1, 0.01, 0.5)];
+
+/** Two sweeps as the old Microstimulation lab saved them (database `silico-microstim` v1, store `sweeps`). */
+const LEGACY_SWEEPS = [
+  {
+    sites: SWEPT,
+    controls: [7, 33],
+    correlation: pearsonWithCI(SWEPT.map((x) => x.neighbourhoodDPrime), SWEPT.map((x) => x.shift)),
+    params: { currentUa: 50, frequencyHz: 200, durationMs: 50 },
+    savedAt: Date.UTC(2026, 9, 14, 10, 30),
+    model: 'mobilenetv2-12-fp32.onnx',
+    layer: '624_quantized',
+    synthetic: false,
+  },
+  {
+    sites: [site(3, 0.8, 0.6, 1.25), site(9, 0, 0, 0)],
+    controls: [9],
+    correlation: null,
+    params: { currentUa: 100, frequencyHz: 200, durationMs: 50 },
+    savedAt: Date.UTC(2026, 9, 15, 16, 5),
+    model: 'HMAX',
+    layer: 'C2',
+    synthetic: true,
+  },
+];
 
 /** An export file with two experiments, written by the store in Node. */
 async function makeFile(): Promise<{ text: string; ids: string[] }> {
@@ -139,7 +173,7 @@ describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () =>
     await page.goto(`${server.url}/#/notebook`);
     await row(ids[1]).getByTestId('reopen').click();
     await page.getByRole('heading', { name: 'Microstimulation lab' }).waitFor();
-    await expect.poll(() => page.getByTestId('error-banner').textContent()).toContain('“Face patch sweep” holds no cortical sheet this page can draw.');
+    await expect.poll(() => page.getByTestId('error-banner').textContent()).toContain('“Face patch sweep” holds no cortical sheet or site sweep this page can draw.');
     expect(await page.getByTestId('saved-banner').count()).toBe(0);
     expect(s.errors, s.log.join('\n')).toEqual([]);
   });
@@ -169,6 +203,85 @@ describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () =>
     for (let i = 0; i < 4; i++) await page.getByTestId('tour-next').click();
     await page.getByTestId('tour-done').click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(s.errors, s.log.join('\n')).toEqual([]);
+  });
+
+  test('sweeps saved by the old Microstimulation lab move into the notebook once and re-open', async () => {
+    const { page } = s;
+    await page.goto(`${server.url}/#/`);
+    const seed = (sweeps: unknown[]) =>
+      page.evaluate(
+        (records) =>
+          new Promise<void>((done, fail) => {
+            const open = indexedDB.open('silico-microstim', 1);
+            open.onupgradeneeded = () => open.result.createObjectStore('sweeps', { keyPath: 'id', autoIncrement: true });
+            open.onerror = () => fail(open.error);
+            open.onsuccess = () => {
+              const tx = open.result.transaction('sweeps', 'readwrite');
+              for (const r of records) tx.objectStore('sweeps').add(r);
+              tx.oncomplete = () => (open.result.close(), done());
+              tx.onerror = () => fail(tx.error);
+            };
+          }),
+        sweeps,
+      );
+    const legacyDbExists = () => page.evaluate(async () => (await indexedDB.databases()).some((d) => d.name === 'silico-microstim'));
+    // The Notebook page has looked for the old database (earlier tests) without creating one.
+    expect(await legacyDbExists()).toBe(false);
+    await seed(LEGACY_SWEEPS);
+    expect(await legacyDbExists()).toBe(true);
+
+    await page.goto(`${server.url}/#/notebook`);
+    await expect.poll(() => page.getByTestId('notebook-notice').textContent(), { timeout: 30_000 }).toBe(
+      '2 site sweeps saved by an earlier version of the Microstimulation lab are now in the notebook.',
+    );
+    const row = (name: RegExp) => page.locator('[data-testid=experiment-list] tbody tr', { hasText: name });
+    const big = row(/^mobilenetv2-12-fp32\.onnx · 624_quantized · sweep of 4 sites \(saved 2026-10-\d\d \d\d:\d\d\)/);
+    const small = row(/^HMAX · C2 · sweep of 2 sites \(saved 2026-10-\d\d \d\d:\d\d\)/);
+    await expect.poll(() => big.count()).toBe(1);
+    expect(await small.count()).toBe(1);
+    expect(await small.locator('.badge.synthetic').count()).toBe(1);
+    expect(await big.locator('.badge.synthetic').count()).toBe(0);
+    expect(await big.textContent()).toContain('Microstimulation');
+    await expect.poll(legacyDbExists).toBe(false);
+    await s.screenshot('notebook-legacy-sweeps');
+
+    // A second visit moves nothing again.
+    await page.reload();
+    await expect.poll(() => big.count(), { timeout: 30_000 }).toBe(1);
+    expect(await small.count()).toBe(1);
+    expect(await page.getByTestId('notebook-notice').count()).toBe(0);
+
+    // Re-open: the sweep as saved, and a plain word that its sheet was not.
+    await big.getByTestId('reopen').click();
+    await page.getByTestId('saved-banner').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('saved-setup').textContent()).toContain('Model mobilenetv2-12-fp32.onnx · layer treated as IT: 624_quantized (your images)');
+    expect(await page.getByTestId('no-sheet').textContent()).toContain('The cortical sheet was not saved with this older sweep');
+    const shown = await page.locator('[data-testid="sweep-table"] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ site: Number(tr.getAttribute('data-site')), shift: Number(tr.getAttribute('data-shift')), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent) })),
+    );
+    const saved = LEGACY_SWEEPS[0];
+    expect(shown.map((r) => [r.site, r.shift])).toEqual(saved.sites.map((x) => [x.site, x.shift]));
+    expect(shown.map((r) => r.cells)).toEqual(
+      saved.sites.map((x) => [String(x.site), x.dPrime.toFixed(2), x.neighbourhoodDPrime.toFixed(2), x.shift.toFixed(2), saved.controls.includes(x.site) ? 'control' : 'selective']),
+    );
+    expect(await page.getByTestId('sweep-r').getAttribute('data-value')).toBe(String(saved.correlation!.r));
+    // The plot's own fit through the points it drew gives the saved correlation.
+    expect(await page.locator('[data-plot="selectivity vs shift"]').textContent()).toContain(`r = ${saved.correlation!.r.toFixed(3)}, n = 4`);
+    // No sheet map, curves or dose–response; nothing to run.
+    expect(await page.getByTestId('sheet').count()).toBe(0);
+    expect(await page.locator('[data-plot="psychometric curves"]').count()).toBe(0);
+    expect(await page.getByTestId('run-sweep').isDisabled()).toBe(true);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    await s.screenshot('microstim-legacy-sweep', true);
+
+    // The Microstimulation page moves sweeps too (a tab of the old version may have saved one meanwhile).
+    await page.goto(`${server.url}/#/`);
+    await seed([{ ...LEGACY_SWEEPS[1], savedAt: Date.UTC(2026, 9, 16, 8, 0) }]);
+    await page.goto(`${server.url}/#/microstim`);
+    await expect.poll(legacyDbExists, { timeout: 30_000 }).toBe(false);
+    await page.goto(`${server.url}/#/notebook`);
+    await expect.poll(() => small.count(), { timeout: 30_000 }).toBe(2); // the earlier one and the one just saved
     expect(s.errors, s.log.join('\n')).toEqual([]);
   });
 });
