@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import { CancelledError, UserFacingError, type FloatTensor, type Progress } from '../src/core/types';
 import { gramGpu, rdmGpu } from '../src/core/metrics/gpu';
+import { wasmKernelsActive } from '../src/core/metrics/linalg';
 import { probeWebGpu } from './backend';
 import { featureShape, gramMatrix, activationMatrix, scoreLayers } from '../src/ui/labs/predictivity/scoring';
 import { rdm } from '../src/core/metrics/rsa';
@@ -55,7 +56,9 @@ async function init(preference: ComputePreference): Promise<ComputeBackendInfo> 
     await tf.setBackend('cpu');
     await tf.ready();
   }
-  info = { backend, preference, reason, adapter: probe.description };
+  // The float64 CPU work (ridge's tridiagonalisation and leave-one-out, and the Gram matrix on the CPU path).
+  const cpuKernels = wasmKernelsActive() ? 'WebAssembly SIMD' : 'plain JavaScript';
+  info = { backend, preference, reason, adapter: probe.description, cpuKernels };
   return info;
 }
 

@@ -93,6 +93,8 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
     expect(await page.getByTestId('run-summary').textContent()).toContain('3 layers computed, 0 reused');
     // Headless Chromium has only SwiftShader: scoring stays on the CPU and says why.
     expect(await page.getByTestId('compute-backend').textContent()).toMatch(/CPU \(float64\): (only a software WebGPU adapter|no WebGPU)/);
+    // The float64 CPU linear algebra runs as WebAssembly SIMD in the compute worker (plain JS only where SIMD is missing).
+    expect(await page.getByTestId('compute-backend').textContent()).toContain('CPU linear algebra: WebAssembly SIMD.');
 
     const cells = await page.locator('[data-plot="predictivity heatmap"] g.cell').evaluateAll((els) =>
       els.map((e) => ({ row: e.getAttribute('data-row')!, column: e.getAttribute('data-column')!, value: Number(e.getAttribute('data-value')), text: e.textContent })),

@@ -11,6 +11,8 @@ export interface ComputeBackendInfo {
   /** One sentence a person can read, e.g. "no WebGPU in this browser: using the CPU". */
   reason: string;
   adapter?: string;
+  /** What runs the float64 CPU linear algebra: 'WebAssembly SIMD' or 'plain JavaScript' (no SIMD here). */
+  cpuKernels?: string;
 }
 
 export interface ScoreJob {
