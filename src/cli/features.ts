@@ -7,10 +7,11 @@
  * with more channels than maxFeatures keeps C global averages). Other ranks are flattened unchanged.
  * Pooling is per image, so it is the same whatever the batch size.
  */
-import { UserFacingError, throwIfAborted, type LayerActivation, type ProgressFn } from '../core/types';
+import { UserFacingError, throwIfAborted, type LayerActivation, type LayerInfo, type ProgressFn } from '../core/types';
 import { Recorder, type OrtModule } from '../core/engine';
 import { batchToTensor, preprocessBytes, type PreprocessSpec } from '../core/image';
-import type { NamedBytes } from './inputs';
+import type { NamedBytes, VisionModel } from './inputs';
+import { integerOption, type ParsedOptions } from './args';
 
 export interface ReducedLayer extends LayerActivation {
   /** How the layer was reduced, e.g. "avgpool 4×4 (32×112×112 → 512)" or "none". */
@@ -77,6 +78,19 @@ export interface RecordImagesOptions {
   threads?: number;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
+}
+
+/** Recording options from the flags `record` and `score` share (--batch, --max-features, --threads). */
+export function recordingFlags(options: ParsedOptions, model: VisionModel, layers: readonly LayerInfo[], onProgress: ProgressFn, signal?: AbortSignal): RecordImagesOptions {
+  return {
+    layers: layers.map((l) => l.tensor),
+    preprocess: model.preprocess,
+    batchSize: integerOption(options, 'batch'),
+    maxFeatures: integerOption(options, 'max-features'),
+    threads: integerOption(options, 'threads'),
+    onProgress,
+    signal,
+  };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
-import { integerOption, listOption, requiredString, stringOption } from '../args';
+import { listOption, requiredString, stringOption } from '../args';
 import { loadVisionModel, readImageSet, selectLayers, BUILTIN_VISION_MODELS } from '../inputs';
-import { recordImages, type ReducedLayer } from '../features';
+import { recordImages, recordingFlags, type ReducedLayer } from '../features';
 import { loadOrtNode } from '../ort';
 import { note, stderrProgress } from '../progress';
 import { writeNpy } from '../../core/data/npy';
@@ -63,15 +63,7 @@ export const record: Command = {
     const images = readImageSet(requiredString(options, 'images'));
     note(`${model.name}: ${layers.length} layer(s), ${images.length} image(s)`, quiet);
     const progress = stderrProgress('record', process.stderr, quiet);
-    const recorded = await recordImages(await loadOrtNode(), model.bytes, images, {
-      layers: layers.map((l) => l.tensor),
-      preprocess: model.preprocess,
-      batchSize: integerOption(options, 'batch'),
-      maxFeatures: integerOption(options, 'max-features'),
-      threads: integerOption(options, 'threads'),
-      onProgress: progress,
-      signal,
-    });
+    const recorded = await recordImages(await loadOrtNode(), model.bytes, images, recordingFlags(options, model, layers, progress, signal));
     progress.end();
     const out = stringOption(options, 'out');
     if (!out) {

@@ -3,7 +3,7 @@ import Papa from 'papaparse';
 import type { Command } from '../command';
 import { integerOption, listOption, outputFormat, requiredString, stringOption } from '../args';
 import { loadVisionModel, readBenchmark, selectLayers, BUILTIN_VISION_MODELS } from '../inputs';
-import { recordImages } from '../features';
+import { recordImages, recordingFlags } from '../features';
 import { toScoringBenchmark } from '../benchmark';
 import { loadOrtNode } from '../ort';
 import { note, stderrProgress } from '../progress';
@@ -77,15 +77,7 @@ export const score: Command = {
 
     const images = bench.manifest.stimuli.map((s) => ({ name: s.id, bytes: stimulusBytes(bench, s) }));
     const progress = stderrProgress('score', process.stderr, quiet);
-    const acts = await recordImages(await loadOrtNode(), model.bytes, images, {
-      layers: layers.map((l) => l.tensor),
-      preprocess: model.preprocess,
-      batchSize: integerOption(options, 'batch'),
-      maxFeatures: integerOption(options, 'max-features'),
-      threads: integerOption(options, 'threads'),
-      onProgress: progress,
-      signal,
-    });
+    const acts = await recordImages(await loadOrtNode(), model.bytes, images, recordingFlags(options, model, layers, progress, signal));
     const results = await scoreLayers(acts.map((a) => ({ layer: a.layer, activation: a })), scoring, {
       metric,
       modelId: model.name,
