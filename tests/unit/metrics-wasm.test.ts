@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gram, matmulTransB, matrix, tridiagonalize, useWasmKernels, wasmKernelsActive, type Matrix } from '../../src/core/metrics/linalg';
+import { gram, matmulTransB, matrix, residentSquare, tridiagonalize, useWasmKernels, wasmKernelsActive, type Matrix } from '../../src/core/metrics/linalg';
+import { fitKernelPls } from '../../src/core/metrics/pls';
 import { crossValidatedPredictivity } from '../../src/core/metrics/crossval';
 import { gaussian, seededRandom } from '../../src/core/metrics/stats';
 import { compileLinalgWasm, generatedModule, WASM_MODULE } from '../../tools/build-wasm';
@@ -67,5 +68,21 @@ describe('WebAssembly linear-algebra kernels', () => {
     const cv = both(() => crossValidatedPredictivity(x, y, { method: 'ridge', folds: 5 }));
     expect(maxRelDiff(cv.wasm.predictions.data, cv.js.predictions.data)).toBeLessThan(1e-10);
     expect(cv.wasm.alphas).toEqual(cv.js.alphas);
+    // Matrix-vector products with a resident matrix (PLS), updated in place between products.
+    const k = gram(x.data, 60, 200);
+    const v = Float64Array.from(randomMatrix(1, 60, 9).data);
+    const mv = both(() => {
+      const r = residentSquare(k.data, 60);
+      const out = new Float64Array(60);
+      r.times(v, out);
+      r.data[61] += 1;
+      const again = new Float64Array(60);
+      r.times(v, again);
+      return { out, again };
+    });
+    expect(maxRelDiff(mv.wasm.out, mv.js.out)).toBeLessThan(1e-13);
+    expect(mv.wasm.again[1] - mv.wasm.out[1]).toBeCloseTo(v[1], 9);
+    const pls = both(() => fitKernelPls(k, y, { nComponents: 5 }).dual.data);
+    expect(maxRelDiff(pls.wasm, pls.js)).toBeLessThan(1e-9);
   });
 });

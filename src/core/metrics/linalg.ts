@@ -121,6 +121,70 @@ function wasmViews(w: LinalgWasm, lengths: number[]): Float64Array[] {
   });
 }
 
+/** A square matrix kept in place for many matrix-vector products (see `residentSquare`). */
+export interface ResidentSquare {
+  /** The matrix, n × n row-major; may be updated in place between products. */
+  data: Float64Array;
+  /** out = data · v. */
+  times(v: Float64Array, out: Float64Array): void;
+}
+
+/**
+ * A copy of a square matrix for many products with vectors (PLS power iterations), held in the WebAssembly
+ * memory when the kernels are on, so no product copies the matrix. Valid until the next call of another
+ * kernel of this module: use it within one synchronous computation.
+ */
+export function residentSquare(init: Float64Array, n: number): ResidentSquare {
+  const w = wasm();
+  if (!w) {
+    const data = Float64Array.from(init);
+    return { data, times: (v, out) => matVecJs(data, v, out, n) };
+  }
+  const [data, vw, ow] = wasmViews(w, [n * n, n, n]);
+  data.set(init);
+  return {
+    data,
+    times(v, out) {
+      vw.set(v);
+      ow.fill(0);
+      w.rowDots(data.byteOffset, n, vw.byteOffset, 1, n, ow.byteOffset, 0);
+      out.set(ow);
+    },
+  };
+}
+
+/** out = K v for an n × n K; four rows per pass over v, so each v[j] load feeds four products. */
+export function matVecJs(K: Float64Array, v: Float64Array, out: Float64Array, n: number): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < n; j++) {
+      const x = v[j];
+      s0 += K[r0 + j] * x;
+      s1 += K[r1 + j] * x;
+      s2 += K[r2 + j] * x;
+      s3 += K[r3 + j] * x;
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < n; i++) {
+    let s = 0;
+    const r = i * n;
+    for (let j = 0; j < n; j++) s += K[r + j] * v[j];
+    out[i] = s;
+  }
+}
+
 /** a @ bᵀ (dot products of rows; used for cross-kernels and products with a transposed right side). */
 export function matmulTransB(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.cols) throw new Error(`matmulTransB: ${a.rows}×${a.cols} @ (${b.rows}×${b.cols})ᵀ`);

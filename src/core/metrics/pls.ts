@@ -8,7 +8,7 @@
  * sklearn's sign flip of the weights is skipped: it changes no prediction.
  */
 import { UserFacingError } from '../types';
-import { type Matrix, columnMeans, luSolve, matrix, subtractRow } from './linalg';
+import { type Matrix, columnMeans, luSolve, matVecJs, matrix, residentSquare, subtractRow } from './linalg';
 import { type LinearModel, predictFromDual, predictLinear, primalFromDual } from './linear-model';
 import { linearKernel } from './ridge';
 
@@ -44,7 +44,9 @@ export function fitKernelPls(centeredKernel: Matrix, y: Matrix, options: PlsOpti
 
   const yMean = columnMeans(y);
   const Yk = subtractRow(y, yMean).data;
-  const K = Float64Array.from(centeredKernel.data);
+  // Kₖ stays resident for the power iterations' products; deflation updates it in place.
+  const resident = residentSquare(centeredKernel.data, n);
+  const K = resident.data;
   let trace0 = 0;
   for (let i = 0; i < n; i++) trace0 += K[i * n + i];
 
@@ -77,7 +79,7 @@ export function fitKernelPls(centeredKernel: Matrix, y: Matrix, options: PlsOpti
       // x_weights = Xₖᵀ u / (u·u), normalised: represented as Xₖᵀ g.
       const uu = dot(u, u);
       const c = u.map((v) => v / uu);
-      symv(K, c, kv, n);
+      resident.times(c, kv);
       const nrm = Math.sqrt(Math.max(dot(c, kv), 0)) + EPS;
       g = c.map((v) => v / nrm);
       for (let i = 0; i < n; i++) xs[i] = kv[i] / nrm; // x_score = Xₖ x_weights
@@ -94,7 +96,7 @@ export function fitKernelPls(centeredKernel: Matrix, y: Matrix, options: PlsOpti
       if (t === 1) break;
       if (gOld) {
         const d = g.map((v, i) => v - gOld![i]);
-        symv(K, d, kv, n);
+        resident.times(d, kv);
         if (dot(d, kv) < tol) break;
       }
       gOld = g;
@@ -106,7 +108,7 @@ export function fitKernelPls(centeredKernel: Matrix, y: Matrix, options: PlsOpti
     for (let i = 0; i < n; i++) for (let j = 0; j < t; j++) yl[j] += Yk[i * t + j] * xs[i];
     for (let j = 0; j < t; j++) yl[j] /= tt;
     for (let i = 0; i < n; i++) for (let j = 0; j < t; j++) Yk[i * t + j] -= xs[i] * yl[j];
-    symv(K, xs, kv, n);
+    resident.times(xs, kv);
     const tKt = dot(xs, kv) / (tt * tt);
     for (let i = 0; i < n; i++) {
       const ai = xs[i] / tt;
@@ -130,7 +132,7 @@ export function fitKernelPls(centeredKernel: Matrix, y: Matrix, options: PlsOpti
   const M = matrix(c, c);
   const ka = new Float64Array(n);
   for (let j = 0; j < c; j++) {
-    symv(Kc, weightsA[j], ka, n);
+    matVecJs(Kc, weightsA[j], ka, n);
     for (let i = 0; i < c; i++) M.data[i * c + j] = dot(scores[i], ka) / dot(scores[i], scores[i]);
   }
   const Qt = matrix(c, t);
@@ -166,37 +168,4 @@ function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
-}
-
-/** out = K v for a symmetric n×n K. */
-function symv(K: Float64Array, v: Float64Array, out: Float64Array, n: number): void {
-  // Four rows per pass over v: each v[j] load feeds four products (≈3x one row at a time in V8).
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * n;
-    const r1 = r0 + n;
-    const r2 = r1 + n;
-    const r3 = r2 + n;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < n; j++) {
-      const x = v[j];
-      s0 += K[r0 + j] * x;
-      s1 += K[r1 + j] * x;
-      s2 += K[r2 + j] * x;
-      s3 += K[r3 + j] * x;
-    }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
-  }
-  for (; i < n; i++) {
-    let s = 0;
-    const r = i * n;
-    for (let j = 0; j < n; j++) s += K[r + j] * v[j];
-    out[i] = s;
-  }
 }
