@@ -26,8 +26,9 @@ ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
 
 interface ModelState {
   info: LoadedModel;
+  /** The decoded model, kept to rewrite it for each layer set; its initializers are views into the loaded bytes,
+   * so the model is held once in JS. */
   proto: DecodedModel;
-  bytes: Uint8Array;
   externalData: { path: string; data: Uint8Array }[];
   tokenizer?: Tokenizer;
   /** The plain session opened at load time (fails early on unsupported ops); released once recording starts. */
@@ -118,7 +119,7 @@ async function register(
     preprocess: extra.preprocess,
     hasTokenizer: false,
   };
-  const state: ModelState = { info, proto, bytes: bytes.model, externalData: bytes.externalData ?? [] };
+  const state: ModelState = { info, proto, externalData: bytes.externalData ?? [] };
   if (bytes.tokenizerJson) {
     try {
       state.tokenizer = new Tokenizer(JSON.parse(new TextDecoder().decode(bytes.tokenizerJson)), {});

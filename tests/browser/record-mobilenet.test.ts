@@ -39,6 +39,41 @@ describe.skipIf(!hasShared)('MobileNetV2 in the model worker vs onnxruntime-node
     expect(ctx.s.errors, ctx.s.log.join('\n')).toEqual([]);
   });
 
+  test('all 64 layers for 3 images in one batch (run as memory-bounded runs of 1 and 2 images) match onnxruntime-node', async () => {
+    // ~26 MiB of outputs per image exceed a third of the worker's 64 MiB run budget, so the batch of 3 is split.
+    const input = new Float32Array(3 * 3 * 224 * 224);
+    input.set(finchTensor(), 0);
+    input.set(patternTensor(), 3 * 224 * 224);
+    input.set(finchTensor().map((v) => -v), 2 * 3 * 224 * 224);
+    // Every layer comes back as ~2000 evenly spaced samples (the whole recording is ~80 MB).
+    const sampled = await ctx.s.page.evaluate(async ({ url, b64 }): Promise<{ layer: string; dims: number[]; stride: number; values: number[] }[]> => {
+      const w = window as any;
+      const engine = w.__silico.engine;
+      const bin = atob(b64);
+      const data = new Float32Array(Uint8Array.from(bin, (c) => c.charCodeAt(0)).buffer);
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const m = await engine.loadModel({ bytes: { name: 'm', model: bytes } }, { ep: 'wasm' });
+      const layers = m.layers.map((l: { tensor: string }) => l.tensor);
+      const acts = await engine.recordTensors(m.id, layers, { input: { dims: [3, 3, 224, 224], data } }, { batchSize: 3 });
+      await engine.unloadModel(m.id);
+      return acts.map((a: { layer: string; dims: number[]; data: Float32Array }) => {
+        const stride = Math.max(1, Math.floor(a.data.length / 2000));
+        return { layer: a.layer, dims: a.dims, stride, values: Array.from(a.data.filter((_, i) => i % stride === 0)) };
+      });
+    }, { url: MODEL_URL, b64: f32ToBase64(input) });
+    expect(sampled.length).toBe(64);
+    const ref = await reference(sampled.map((a) => a.layer), input, 3);
+    let worst = 0;
+    for (const a of sampled) {
+      expect(a.dims[0]).toBe(3);
+      const expected = ref[a.layer].filter((_, i) => i % a.stride === 0);
+      worst = Math.max(worst, maxAbsDiff(Float32Array.from(a.values), expected));
+    }
+    console.log(`all 64 layers, 3 images: max |diff| over samples = ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-4);
+    expect(ctx.s.errors, ctx.s.log.join('\n')).toEqual([]);
+  });
+
   test('cancel stops a recording between batches with CancelledError', async () => {
     const res = await ctx.s.page.evaluate(async (url) => {
       const w = window as any;

@@ -13,7 +13,7 @@ import { sharedPath } from './shared';
  */
 
 // SILICO_DIST: test another build folder (e.g. two builds side by side).
-const DIST = resolve(import.meta.dirname, '../..', process.env.SILICO_DIST ?? 'dist');
+export const DIST = resolve(import.meta.dirname, '../..', process.env.SILICO_DIST ?? 'dist');
 
 /** Hub files: `{org}/{repo}/{file}` → path in shared/. */
 export const HUB_FILES: Record<string, string> = {

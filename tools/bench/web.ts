@@ -1,6 +1,8 @@
 /**
- * A minimal cross-origin-isolated page that loads onnxruntime-web (WASM, multi-threaded), served by the test
- * server from a temp folder, driven by playwright-core; plus the renderer's peak memory read from /proc.
+ * Browser sides of the bench, driven by playwright-core, plus the renderer's peak memory read from /proc:
+ * - openWebBench: a minimal cross-origin-isolated page that loads onnxruntime-web (WASM, multi-threaded),
+ *   served by the test server from a temp folder;
+ * - openAppBench: the built app (SILICO_DIST, default dist/) recording through its model worker, i.e. what users run.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -8,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../tests/support/browser';
-import { startServer, type TestServer } from '../../tests/support/server';
+import { DIST, startServer, type TestServer } from '../../tests/support/server';
+import type { ModelEngineApi } from '../../workers/model-api';
 import { timeOrtRuns, type TimingRequest, type TimingResult } from './ort-timing';
 
 // tsx (esbuild keepNames) wraps functions in __name(...): functions shipped as source need it defined.
@@ -26,10 +29,8 @@ export interface WebBench {
   /** Writes bytes into the served folder; returns their URL path. */
   serve(name: string, bytes: Uint8Array): string;
   time(req: TimingRequest): Promise<TimingResult>;
-  /** Peak resident memory (VmHWM) of the page's renderer process (the largest of this browser's renderers), bytes. */
+  /** Peak resident memory of the page's renderer process (the largest of this browser's renderers) so far, bytes. */
   rendererPeakBytes(): number;
-  /** performance.measureUserAgentSpecificMemory() in the page, bytes (undefined when unavailable). */
-  pageMemoryBytes(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -49,24 +50,147 @@ function procTable(): Map<number, { ppid: number; cmdline: string }> {
   return table;
 }
 
-function peakRssOfRenderers(marker: string): number {
+/** The largest VmHWM / VmRSS (bytes) among the renderer processes of the browser launched with `marker`. */
+function rendererMemory(marker: string): { hwm: number; rss: number } {
   const table = procTable();
   const roots = [...table].filter(([, p]) => p.cmdline.includes(marker)).map(([pid]) => pid);
   const inTree = (pid: number): boolean => {
     for (let p = pid, hops = 0; p > 1 && hops < 20; p = table.get(p)?.ppid ?? 0, hops++) if (roots.includes(p)) return true;
     return false;
   };
-  let peak = 0;
+  const kB = (status: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  let hwm = 0;
+  let rss = 0;
   for (const [pid, p] of table) {
     if (!p.cmdline.includes('--type=renderer') || !inTree(pid)) continue;
     try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      hwm = Math.max(hwm, kB(status, 'VmHWM'));
+      rss = Math.max(rss, kB(status, 'VmRSS'));
     } catch {
       // gone
     }
   }
-  return peak;
+  return { hwm, rss };
+}
+
+/**
+ * Peak renderer memory: VmHWM, and VmRSS sampled every 100 ms as a floor, because Chromium's own memory metrics
+ * may reset VmHWM (clear_refs) in the middle of a run.
+ */
+function peakSampler(marker: string): { peak(): number; stop(): void } {
+  let sampled = 0;
+  const sample = () => {
+    const m = rendererMemory(marker);
+    sampled = Math.max(sampled, m.hwm, m.rss);
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    peak: () => {
+      sample();
+      return sampled;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+export interface AppRecording {
+  /** Best (minimum) milliseconds of one recordTensors call over the timed calls. */
+  msPerRecord: number;
+  /** Bytes of all recorded activations of one call, as they arrive on the main thread. */
+  outputBytes: number;
+  outputs: number;
+  /** WASM threads the app chose (navigator.hardwareConcurrency in a cross-origin-isolated page). */
+  threads: number;
+}
+
+export interface AppBench {
+  page: Page;
+  /** Loads `modelUrl` (served by the test server's hub mimic) in the app's model worker on WASM and prepares
+   * `batch` seeded random inputs for its first input. */
+  load(req: { modelUrl: string; batch: number }): Promise<void>;
+  /** Records every listed layer of the loaded model for the prepared batch, `runs` times; the best time counts.
+   * The first call also opens the recording session. */
+  record(runs: number): Promise<AppRecording>;
+  /** As WebBench.rendererPeakBytes. */
+  rendererPeakBytes(): number;
+  close(): Promise<void>;
+}
+
+interface AppBenchState {
+  modelId: string;
+  layers: string[];
+  inputs: Record<string, { dims: number[]; data: Float32Array }>;
+  batch: number;
+  threads: number;
+}
+
+/** Headless Chromium with its renderers' peak memory watched (a unique flag on its command line finds them in /proc). */
+async function launchWatched(): Promise<{ browser: Browser; memory: ReturnType<typeof peakSampler> }> {
+  const marker = `--silico-bench-marker=${process.pid}-${Date.now()}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, marker] });
+  return { browser, memory: peakSampler(marker) };
+}
+
+type BenchWindow = { __silico: { engine: ModelEngineApi }; __bench: AppBenchState };
+
+/** `distDir`: the built app to serve (default: the test server's, SILICO_DIST or dist/). */
+export async function openAppBench(distDir?: string): Promise<AppBench> {
+  const built = distDir ?? DIST;
+  if (!existsSync(join(built, 'index.html'))) throw new Error(`No built app in ${built}: run \`npm run build\` first (or set SILICO_DIST).`);
+  const server = await startServer({ distDir });
+  const { browser, memory } = await launchWatched();
+  const page = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/#/`);
+  await page.waitForFunction(() => (window as unknown as { __silico?: { engine?: unknown } }).__silico?.engine, undefined, { timeout: 60_000 });
+  const checkErrors = () => {
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  };
+  return {
+    page,
+    async load(req) {
+      await page.evaluate(async ({ modelUrl, batch }) => {
+        const w = window as unknown as BenchWindow;
+        const engine = w.__silico.engine;
+        const info = await engine.configure('wasm');
+        const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
+        const model = await engine.loadModel({ bytes: { name: 'bench.onnx', model: bytes } }, { ep: 'wasm' });
+        const dims = model.inputs[0].shape.map((d, i) => (i === 0 ? batch : Number(d)));
+        const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+        let seed = 12345;
+        for (let i = 0; i < data.length; i++) data[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+        w.__bench = { modelId: model.id, layers: model.layers.map((l) => l.tensor), inputs: { [model.inputs[0].name]: { dims, data } }, batch, threads: info.threads };
+      }, req);
+      checkErrors();
+    },
+    async record(runs) {
+      const result = await page.evaluate(async (runs) => {
+        const w = window as unknown as BenchWindow;
+        const b = w.__bench;
+        let outputBytes = 0;
+        let outputs = 0;
+        let best = Infinity;
+        for (let r = 0; r < runs; r++) {
+          const t0 = performance.now();
+          const acts = await w.__silico.engine.recordTensors(b.modelId, b.layers, b.inputs, { batchSize: b.batch });
+          best = Math.min(best, performance.now() - t0);
+          outputs = acts.length;
+          outputBytes = acts.reduce((s, a) => s + a.data.byteLength, 0);
+        }
+        return { msPerRecord: best, outputBytes, outputs, threads: b.threads };
+      }, runs);
+      checkErrors();
+      return result;
+    },
+    rendererPeakBytes: () => memory.peak(),
+    async close() {
+      memory.stop();
+      await browser.close();
+      await server.close();
+    },
+  };
 }
 
 export async function openWebBench(threads: number): Promise<WebBench> {
@@ -79,8 +203,7 @@ export async function openWebBench(threads: number): Promise<WebBench> {
   }
   writeFileSync(join(root, 'index.html'), PAGE);
   const server: TestServer = await startServer({ distDir: root });
-  const marker = `--silico-bench-marker=${process.pid}-${Date.now()}`;
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, marker] });
+  const { browser, memory } = await launchWatched();
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
@@ -112,19 +235,9 @@ export async function openWebBench(threads: number): Promise<WebBench> {
       if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
       return result as TimingResult;
     },
-    rendererPeakBytes: () => peakRssOfRenderers(marker),
-    async pageMemoryBytes() {
-      return page.evaluate(async () => {
-        const perf = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };
-        if (!perf.measureUserAgentSpecificMemory) return undefined;
-        try {
-          return (await perf.measureUserAgentSpecificMemory()).bytes;
-        } catch {
-          return undefined;
-        }
-      });
-    },
+    rendererPeakBytes: () => memory.peak(),
     async close() {
+      memory.stop();
       await browser.close();
       await server.close();
       rmSync(root, { recursive: true, force: true });

@@ -2,6 +2,9 @@
  * Records layer activations from an ONNX model with any onnxruntime (web in the app's worker, node in
  * tests). The model is rewritten once so that the chosen layers are graph outputs (onnx/expose.ts),
  * one session is created, and each run fetches exactly those tensors, copied into plain Float32Arrays.
+ * recordBatches keeps memory bounded: each inference run takes only as many items as fit `maxRunBytes` of
+ * outputs (onnxruntime-web's WASM heap only grows, and holds a run's outputs and intermediates), and every
+ * run's outputs are copied straight into one preallocated array per layer, then released.
  *
  *   const rec = await Recorder.create(ort, modelBytes, { layers: ['474_quantized', 'output'] });
  *   const acts = await rec.recordBatches(images, (batch) => ({ input: batchToTensor(batch) }), { batchSize: 16 });
@@ -26,7 +29,12 @@ export interface RecorderOptions extends OrtSessionOptions {
 }
 
 export interface BatchOptions {
+  /** Items per progress step (and per cancellation check). */
   batchSize?: number;
+  /** Upper bound on the recorded outputs of one inference run, in bytes; a batch runs as smaller runs when its
+   * outputs would exceed it (default DEFAULT_MAX_RUN_BYTES). Batches run whole when an input's first dimension is
+   * fixed (a fixed batch size, or past_* [2, batch, ...] of GPT-2 exports), as the batch axis is then unknown. */
+  maxRunBytes?: number;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -53,13 +61,31 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-/** A copy of an output tensor's values as float32 (fp16 given as Uint16Array bits is decoded). */
-function toFloat32(t: OrtTensor): Float32Array {
+/** 64 MiB: MobileNetV2 with all 64 layers is ~26 MiB per image, so it records 2 images per run. A 256 MiB budget
+ * raised the app's peak memory by ~470 MiB (the WASM heap also holds the run's intermediates) with no clear speed gain. */
+export const DEFAULT_MAX_RUN_BYTES = 64 * 2 ** 20;
+
+/** Items one inference run may take: as many whose outputs fit `maxRunBytes`, at least 1, at most `batchSize`. */
+export function itemsPerRun(batchSize: number, bytesPerItem: number, maxRunBytes: number): number {
+  const fit = bytesPerItem > 0 ? Math.floor(maxRunBytes / bytesPerItem) : batchSize;
+  return Math.max(1, Math.min(batchSize, fit));
+}
+
+/** Writes an output tensor's values as float32 into `target` from `offset` (fp16 given as Uint16Array bits is decoded). */
+export function copyAsFloat32(t: OrtTensor, target: Float32Array, offset: number): void {
   const data = t.data;
-  if (data instanceof Float32Array) return data.slice();
-  if (t.type === 'float16' && data instanceof Uint16Array) return Float32Array.from(data, halfToFloat);
-  if (ArrayBuffer.isView(data) && 'length' in data) return Float32Array.from(data as unknown as ArrayLike<number | bigint>, Number);
-  throw new UserFacingError(`A recorded layer has type ${t.type}, which cannot be read as numbers.`);
+  if (data instanceof Float32Array) {
+    target.set(data, offset);
+    return;
+  }
+  if (!ArrayBuffer.isView(data) || !('length' in data)) throw new UserFacingError(`A recorded layer has type ${t.type}, which cannot be read as numbers.`);
+  const values = data as unknown as ArrayLike<number | bigint>;
+  const decode = t.type === 'float16' && data instanceof Uint16Array ? (v: number | bigint) => halfToFloat(v as number) : Number;
+  for (let i = 0; i < values.length; i++) target[offset + i] = decode(values[i]);
+}
+
+function elementCount(t: OrtTensor): number {
+  return t.dims.reduce((a, b) => a * b, 1);
 }
 
 function formatDims(dims: readonly (number | string | null)[]): string {
@@ -117,8 +143,8 @@ export class Recorder {
     }
   }
 
-  /** One inference run: the recorded layers, in the order given at creation. */
-  async run(feeds: Feeds, signal?: AbortSignal): Promise<LayerActivation[]> {
+  /** The model's recorded outputs for `feeds`, as onnxruntime tensors (the caller disposes them). */
+  private async infer(feeds: Feeds, signal?: AbortSignal): Promise<Record<string, OrtTensor>> {
     if (this.disposed) throw new Error('Recorder used after dispose()');
     throwIfAborted(signal);
     checkFeeds(this.inputs, feeds);
@@ -134,11 +160,23 @@ export class Recorder {
     } finally {
       for (const t of Object.values(tensors)) t.dispose?.();
     }
+    const missing = this.layers.find((layer) => !results[layer]);
+    if (missing !== undefined) {
+      for (const t of Object.values(results)) t.dispose?.();
+      throw new UserFacingError(`The model did not produce the layer "${missing}".`);
+    }
+    return results;
+  }
+
+  /** One inference run: the recorded layers, in the order given at creation. */
+  async run(feeds: Feeds, signal?: AbortSignal): Promise<LayerActivation[]> {
+    const results = await this.infer(feeds, signal);
     try {
       return this.layers.map((layer) => {
         const t = results[layer];
-        if (!t) throw new UserFacingError(`The model did not produce the layer "${layer}".`);
-        return { layer, dims: [...t.dims], data: toFloat32(t) };
+        const data = new Float32Array(elementCount(t));
+        copyAsFloat32(t, data, 0);
+        return { layer, dims: [...t.dims], data };
       });
     } finally {
       for (const t of Object.values(results)) t.dispose?.();
@@ -147,38 +185,56 @@ export class Recorder {
 
   /**
    * Runs `items` in batches and concatenates each layer along dim 0 (the stimulus axis).
-   * `makeFeeds` turns a batch of items into model inputs. Throws CancelledError when `signal` aborts.
+   * `makeFeeds` turns a run's items into model inputs (a run is a batch, or part of one when its outputs would
+   * exceed `maxRunBytes`: the first run then takes one item to measure them). Throws CancelledError when
+   * `signal` aborts.
    */
   async recordBatches<T>(
     items: readonly T[],
     makeFeeds: (batch: T[], start: number) => Feeds | Promise<Feeds>,
-    { batchSize = 16, onProgress, signal }: BatchOptions = {},
+    { batchSize = 16, maxRunBytes = DEFAULT_MAX_RUN_BYTES, onProgress, signal }: BatchOptions = {},
   ): Promise<LayerActivation[]> {
     if (items.length === 0) throw new UserFacingError('There are no stimuli to record.');
     const size = Math.max(1, Math.floor(batchSize));
+    // A fixed first dimension (e.g. [16, 3, 32, 32]) needs the batch exactly as the caller sized it.
+    const splittable = this.inputs.every((i) => !i.dims || typeof i.dims[0] !== 'number');
     let out: LayerActivation[] | undefined;
     let perItem: number[] = [];
+    let perRun = splittable ? 1 : size;
     onProgress?.({ done: 0, total: items.length, phase: 'recording' });
     for (let start = 0; start < items.length; start += size) {
-      throwIfAborted(signal);
-      const batch = items.slice(start, start + size);
-      const acts = await this.run(await makeFeeds(batch, start), signal);
-      if (signal?.aborted) throw new CancelledError();
-      if (!out) {
-        perItem = acts.map((a) => a.data.length / (a.dims[0] || 1));
-        out = acts.map((a, i) => ({ layer: a.layer, dims: [items.length, ...a.dims.slice(1)], data: new Float32Array(items.length * perItem[i]) }));
-      }
-      acts.forEach((a, i) => {
-        const expected = out![i].dims.slice(1);
-        if (a.dims[0] !== batch.length || a.dims.slice(1).some((d, k) => d !== expected[k]) || a.dims.length !== expected.length + 1) {
-          throw new UserFacingError(
-            `Layer "${a.layer}" has shape ${formatDims(a.dims)} for items ${start + 1}–${start + batch.length}, which does not stack with ${formatDims(out![i].dims)}.`,
-            'Layers whose size depends on the input (e.g. sequence length) must be recorded one item at a time.',
-          );
+      const end = Math.min(items.length, start + size);
+      for (let runStart = start; runStart < end; ) {
+        throwIfAborted(signal);
+        const runEnd = Math.min(end, runStart + perRun);
+        const results = await this.infer(await makeFeeds(items.slice(runStart, runEnd), runStart), signal);
+        try {
+          if (signal?.aborted) throw new CancelledError();
+          if (!out) {
+            const first = this.layers.map((layer) => results[layer]);
+            perItem = first.map((t) => elementCount(t) / (t.dims[0] || 1));
+            out = first.map((t, i) => ({ layer: this.layers[i], dims: [items.length, ...t.dims.slice(1)], data: new Float32Array(items.length * perItem[i]) }));
+            if (splittable) perRun = itemsPerRun(size, 4 * perItem.reduce((a, b) => a + b, 0), maxRunBytes);
+          }
+          this.layers.forEach((layer, i) => {
+            const t = results[layer];
+            const expected = out![i].dims.slice(1);
+            if (t.dims[0] !== runEnd - runStart || t.dims.length !== expected.length + 1 || t.dims.slice(1).some((d, k) => d !== expected[k])) {
+              throw new UserFacingError(
+                `Layer "${layer}" has shape ${formatDims(t.dims)} for items ${runStart + 1}–${runEnd}, which does not stack with ${formatDims(out![i].dims)}.`,
+                'Layers whose size depends on the input (e.g. sequence length) must be recorded one item at a time.',
+              );
+            }
+            copyAsFloat32(t, out![i].data, runStart * perItem[i]);
+            // Drop onnxruntime's copy now: only one run's outputs are alive besides the result arrays.
+            t.dispose?.();
+          });
+        } finally {
+          for (const t of Object.values(results)) t.dispose?.();
         }
-        out![i].data.set(a.data, start * perItem[i]);
-      });
-      onProgress?.({ done: start + batch.length, total: items.length, phase: 'recording' });
+        runStart = runEnd;
+      }
+      onProgress?.({ done: end, total: items.length, phase: 'recording' });
     }
     return out!;
   }
