@@ -7,7 +7,7 @@ import { basename, join, relative } from 'node:path';
 import { UserFacingError, type LayerInfo } from '../core/types';
 import { compareNatural, imagenetSpec, listZipImages, type PreprocessSpec } from '../core/image';
 import { buildHmaxModel, decodeModel, hmaxSpec, listLayers } from '../core/onnx';
-import { readBundle, readBundleZip, type Benchmark } from '../core/data/bundle';
+import { readBundleAsync, readBundleZipAsync, type Benchmark } from '../core/data/bundle';
 
 export interface NamedBytes {
   name: string;
@@ -57,9 +57,9 @@ function readFolderFiles(root: string): Map<string, Uint8Array> {
   return files;
 }
 
-/** A benchmark bundle from a folder (holding benchmark.json) or a zip. */
-export function readBenchmark(path: string): Benchmark {
-  return isDirectory(path) ? readBundle(readFolderFiles(path)) : readBundleZip(readBytes(path));
+/** A benchmark bundle from a folder (holding benchmark.json) or a zip; any array format, NetCDF included. */
+export function readBenchmark(path: string): Promise<Benchmark> {
+  return isDirectory(path) ? readBundleAsync(readFolderFiles(path)) : readBundleZipAsync(readBytes(path));
 }
 
 export interface VisionModel {

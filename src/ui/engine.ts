@@ -43,8 +43,10 @@ export function describeError(e: unknown): ErrorMessage {
   const err = e instanceof Error ? e : new Error(String(e));
   if (err.name === 'CancelledError') return { message: 'Cancelled.', cancelled: true };
   if (err.name === 'UserFacingError') {
+    // From a worker the hint arrives as the message's second line (comlink keeps only name and message).
     const [message, ...rest] = err.message.split('\n');
-    return { message, hint: rest.join(' ') || undefined, cancelled: false };
+    const hint = (err as { hint?: string }).hint ?? (rest.join(' ') || undefined);
+    return { message, hint, cancelled: false };
   }
   return { message: `Something went wrong: ${err.message}`, hint: 'This is a bug; the browser console has details.', cancelled: false };
 }

@@ -113,3 +113,85 @@ describe('readBundle', () => {
     expect(() => readBundleZip(new Uint8Array([1, 2, 3, 4]))).toThrow(/not a readable zip/);
   });
 });
+
+describe('CSV arrays', () => {
+  const csvRegion = (extra: Record<string, unknown> = {}) => manifest({ regions: [{ name: 'LANG', kind: 'responses', data: 'LANG.csv', ...extra }] });
+  const csvBundle = (m: unknown, csv: string, extra: [string, Uint8Array][] = []) => new Map<string, Uint8Array>([['benchmark.json', enc(m)], ['LANG.csv', enc(csv)], ...extra]);
+
+  it('reads a numeric matrix; a header row gives the neuroid ids', () => {
+    const b = readBundle(csvBundle(csvRegion(), '\uFEFFv_a, v_b\n1,2.5\n-3e-1,4\n\n5,.5\n'));
+    expect(b.regions[0].neuroids).toEqual(['v_a', 'v_b']);
+    expect(b.regions[0].responses).toMatchObject({ rows: 3, cols: 2 });
+    expect(Array.from(b.regions[0].responses!.data)).toEqual([1, 2.5, -0.3, 4, 5, 0.5]);
+    // Without a header: ids from benchmark.json, else 0, 1, …
+    expect(readBundle(csvBundle(csvRegion(), '1,2\n3,4\n5,6')).regions[0].neuroids).toEqual(['0', '1']);
+    expect(readBundle(csvBundle(csvRegion({ neuroids: ['x', 'y'] }), '1,2\n3,4\n5,6')).regions[0].neuroids).toEqual(['x', 'y']);
+    // A header that agrees with benchmark.json is fine.
+    expect(readBundle(csvBundle(csvRegion({ neuroids: ['x', 'y'] }), 'x,y\n1,2\n3,4\n5,6')).regions[0].neuroids).toEqual(['x', 'y']);
+  });
+
+  it('reads empty and NA cells as NaN: repeats stacked per repeat, and an RSM', () => {
+    // Repeat 0 = rows 1-3, repeat 1 = rows 4-6; stimulus s3 has no second presentation for neuroid b.
+    const repeats = 'a,b\n1,10\n2,20\n3,30\n1.5,NA\n2.5,nan\n3.5,\n';
+    const b = readBundle(csvBundle(csvRegion({ repeats: 'rep.csv' }), 'a,b\n1,2\n3,4\n5,6', [['rep.csv', enc(repeats)]]));
+    const rep = b.regions[0].repeats!;
+    expect(rep).toMatchObject({ neuroids: 2, stimuli: 3, repeats: 2 });
+    // [neuroids, stimuli, repeats]
+    expect(Array.from(rep.data)).toEqual([1, 1.5, 2, 2.5, 3, 3.5, 10, NaN, 20, NaN, 30, NaN]);
+    const rsm = readBundle(
+      new Map([
+        ['benchmark.json', enc(manifest({ regions: [{ name: 'IT', kind: 'rsm', data: 'rsm.csv' }], metric: { method: 'rsa' } }))],
+        ['rsm.csv', enc('1,0.2,\n0.2,1,0.3\n,0.3,1\n')],
+      ]),
+    );
+    expect(Array.from(rsm.regions[0].matrices![0].data)).toEqual([1, 0.2, NaN, 0.2, 1, 0.3, NaN, 0.3, 1]);
+  });
+
+  it.each([
+    ['a,b\n1,2\n3,x7\n5,6', /LANG\.csv, row 3, column 2: "x7" is not a number/],
+    ['1,2\n3,4\nim_c,6', /LANG\.csv, row 3, column 1: "im_c" is not a number/],
+    ['1,2\n3,4,9\n5,6', /LANG\.csv, row 2: 3 cells, but the first row has 2/],
+    ['a,b\n1,2\n3,\n5,6', /LANG\.csv has 1 missing \(NaN\) values/],
+    ['a,b\n1,2\n3,4', /LANG\.csv has 2 stimuli but benchmark.json lists 3/],
+    ['a,a\n1,2\n3,4\n5,6', /duplicate neuroid ids/],
+    ['a,b\n', /header row but no numbers/],
+    ['1,0x10\n3,4\n5,6', /"0x10" is not a number/],
+  ])('explains a bad CSV (%#)', (csv, message) => {
+    expect(() => readBundle(csvBundle(csvRegion(), csv))).toThrow(message);
+  });
+
+  it('a header that disagrees with benchmark.json, and a repeats file of the wrong length, are errors', () => {
+    expect(() => readBundle(csvBundle(csvRegion({ neuroids: ['a', 'c'] }), 'a,b\n1,2\n3,4\n5,6'))).toThrow(/LANG\.csv names neuroid 2 "b", but region "LANG" in benchmark.json lists "c"/);
+    expect(() => readBundle(csvBundle(csvRegion({ repeats: 'rep.csv' }), 'a,b\n1,2\n3,4\n5,6', [['rep.csv', enc('a,b\n1,2\n3,4\n5,6\n7,8')]]))).toThrow(
+      /rep\.csv has 4 rows, which is not a whole number of repeats of the 3 stimuli/,
+    );
+    expect(() => readBundle(csvBundle(csvRegion({ repeats: 'rep.csv' }), 'a,b\n1,2\n3,4\n5,6', [['rep.csv', enc('a,c\n1,2\n3,4\n5,6')]]))).toThrow(/header of rep\.csv names different neuroids/);
+  });
+
+  it.skipIf(!hasPython)('reads what pandas writes (to_csv(index=False), NaN as empty cells)', () => {
+    const written = runPython<{ values: (number | null)[][]; columns: string[] }>(
+      `
+      import pandas as pd
+      rng = np.random.default_rng(5)
+      v = rng.normal(size=(3, 4)) * 1e3
+      v[1, 2] = 1e-12
+      df = pd.DataFrame(v, columns=['IT_1', 'IT 2', 'IT,3', 'IT_4'])
+      df.to_csv(inp['dir'] + '/pandas.csv', index=False)
+      r = v.copy()
+      r[2, 0] = np.nan
+      pd.DataFrame(np.vstack([v, r]), columns=df.columns).to_csv(inp['dir'] + '/pandas-rep.csv', index=False)
+      out = dict(values=v, columns=list(df.columns))
+      `,
+      { dir: tmp },
+    );
+    const b = readBundle(
+      csvBundle(csvRegion({ repeats: 'rep.csv' }), readFileSync(join(tmp, 'pandas.csv'), 'utf8'), [['rep.csv', new Uint8Array(readFileSync(join(tmp, 'pandas-rep.csv')))]]),
+    );
+    expect(b.regions[0].neuroids).toEqual(written.columns);
+    expect(Array.from(b.regions[0].responses!.data)).toEqual(written.values.flat());
+    const rep = b.regions[0].repeats!;
+    expect(rep.repeats).toBe(2);
+    expect(rep.data[(0 * 3 + 2) * 2 + 1]).toBeNaN();
+    expect(rep.data[(3 * 3 + 1) * 2 + 1]).toBe(written.values[1][3]);
+  });
+});

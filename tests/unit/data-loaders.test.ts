@@ -39,8 +39,8 @@ describe.skipIf(!hasShared)('packing the shared vision datasets', () => {
     expect(b.files.get('stimuli/image0001.jpg')![0]).toBe(0xff);
   });
 
-  it('Coggan 2024: 4 regions of 9 subject RSMs over 24 stimuli', () => {
-    const b = packBundle({ kind: 'coggan', out: join(tmp, 'coggan.zip') });
+  it('Coggan 2024: 4 regions of 9 subject RSMs over 24 stimuli', async () => {
+    const b = await packBundle({ kind: 'coggan', out: join(tmp, 'coggan.zip') });
     const z = readBundleZip(readFileSync(join(tmp, 'coggan.zip')));
     expect(z.manifest).toEqual(b.manifest);
     expect(z.regions.map((r) => r.name)).toEqual(['V1', 'V2', 'V4', 'IT']);
@@ -54,8 +54,8 @@ describe.skipIf(!hasShared)('packing the shared vision datasets', () => {
     expect(z.manifest.metric).toMatchObject({ method: 'rsa', ceiling: 'leave-one-subject-out' });
   });
 
-  it('Kriegeskorte 92: monkey and human IT RDMs with category labels', () => {
-    packBundle({ kind: 'kriegeskorte', out: join(tmp, 'k92.zip') });
+  it('Kriegeskorte 92: monkey and human IT RDMs with category labels', async () => {
+    await packBundle({ kind: 'kriegeskorte', out: join(tmp, 'k92.zip') });
     const z = readBundleZip(readFileSync(join(tmp, 'k92.zip')));
     expect(z.manifest.stimuli).toHaveLength(92);
     expect(z.manifest.stimuli.filter((s) => s.labels?.face === 1)).toHaveLength(24);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLE_FORMAT, readBundle } from '../../src/core/data/bundle';
+import { BUNDLE_FORMAT, readBundle, readBundleAsync, readBundleZipAsync, zipBundle } from '../../src/core/data/bundle';
+import { splitHalfReliability } from '../../src/core/metrics/ceiling';
 import { assemblyResponses, readNetcdfAssembly } from '../../src/core/data/netcdf';
 import { writeNpy } from '../../src/core/data/npy';
 import { UserFacingError } from '../../src/core/types';
@@ -47,6 +48,20 @@ describe('readNetcdfAssembly', () => {
     expect(a.coords.neuroid_id).toEqual({ dim: 'neuroid', values: ['n1', 'n2'] });
     // No scale attached: placed by its unique length match.
     expect(a.coords.repetition).toEqual({ dim: 'presentation', values: [0, 0, 1] });
+  });
+
+  it('as bundle region data: one presentation per stimulus gives no repeats; a stimulus with no valid response is named', async () => {
+    const nc = await brainioLikeFile();
+    const files = (ids: string[]) =>
+      new Map<string, Uint8Array>([
+        ['a.nc', nc],
+        ['benchmark.json', new TextEncoder().encode(JSON.stringify({ id: 'x', name: 'x', modality: 'language', synthetic: true, stimuli: ids.map((id) => ({ id, sentence: id })), regions: [{ name: 'R', kind: 'responses', data: 'a.nc' }] }))],
+      ]);
+    const b = await readBundleAsync(files(['im_c', 'im_a']));
+    expect(b.regions[0].neuroids).toEqual(['n1', 'n2']);
+    expect(Array.from(b.regions[0].responses!.data)).toEqual([5, 6.25, 1.5, 2]);
+    expect(b.regions[0].repeats).toBeUndefined();
+    await expect(readBundleAsync(files(['im_a', 'im_b']))).rejects.toThrow(/^a\.nc: region "R" has neuroids with no valid presentation of 1 stimuli \(e\.g\. "im_b"\)/);
   });
 
   it('explains NetCDF3 and non-HDF5 input', async () => {
@@ -253,5 +268,141 @@ describe.skipIf(ncProblem !== null)('readNetcdfAssembly on files written by xarr
     const behavioral = await read('behavioral.nc');
     expect(behavioral.variable).toBe('response');
     expect(() => assemblyResponses(behavioral)).toThrow(/\(presentation\); neural responses need/);
+  });
+});
+
+/*
+ * A bundle whose region data is the .nc file itself: stimuli matched by stimulus_id (benchmark.json lists a
+ * subset of the assembly's stimuli, in another order), repetition-averaged responses and the kept repeats
+ * checked against xarray/numpy computed on the same file.
+ */
+const WRITE_BUNDLE_ASSEMBLY = `
+import pandas as pd, xarray as xr
+rng = np.random.default_rng(11)
+stim = ['st_%d' % i for i in range(6)]
+# 3 repetitions, presentations shuffled; one presentation of st_4 left out (ragged repeats), one NaN.
+pres = [(s, r) for r in range(3) for s in stim if not (s == 'st_4' and r == 1)]
+pres = [pres[i] for i in rng.permutation(len(pres))]
+neuroid_ids = ['e%d' % i for i in range(7)]
+regions = ['IT', 'V4', 'IT', 'IT', 'V4', 'IT', 'V4']
+truth = rng.normal(size=(6, 7))
+v = np.stack([truth[stim.index(s)] + 0.4 * rng.normal(size=7) for s, _ in pres])[:, :, None].repeat(2, axis=2)
+v[:, :, 0] = rng.normal(size=v.shape[:2])  # time bin 0 is noise; the benchmark uses bin 1
+v[3, 1, 1] = np.nan
+coords = {'stimulus_id': ('presentation', [s for s, _ in pres]), 'repetition': ('presentation', [r for _, r in pres]),
+          'neuroid_id': ('neuroid', neuroid_ids), 'region': ('neuroid', regions),
+          'time_bin_start': ('time_bin', [0, 70]), 'time_bin_end': ('time_bin', [70, 170])}
+a = xr.DataArray(v.astype(np.float32), coords=coords, dims=['presentation', 'neuroid', 'time_bin'])
+a.to_dataset(name='data').to_netcdf(inp['path'], engine='netcdf4')
+
+order = inp['order']
+one = a.isel(time_bin=1)
+out = {'regions': {}}
+for region in ['IT', 'V4']:
+    r = one.isel(neuroid=np.flatnonzero(one.region.values == region))
+    r = r.assign_coords(stimulus_id=('presentation', r.stimulus_id.values.astype(str)))
+    mean = r.groupby('stimulus_id').mean('presentation').sel(stimulus_id=order).transpose('stimulus_id', 'neuroid')
+    # Split-half ceiling by hand on given repeat orders: presentations of a stimulus in file order, NaN-padded to 3.
+    vals = r.values.astype(float)
+    sid = r.stimulus_id.values
+    per_split = []
+    for orders in inp['splits']:
+        rel = []
+        for n in range(vals.shape[1]):
+            ha, hb = [], []
+            for s, o in zip(order, orders):
+                x = np.full(3, np.nan)
+                got = vals[sid == s, n]
+                x[:len(got)] = got
+                valid = [x[k] for k in o if not np.isnan(x[k])]
+                h = len(valid) // 2
+                ha.append(np.mean(valid[:h]) if len(valid) >= 2 else np.nan)
+                hb.append(np.mean(valid[h:]) if len(valid) >= 2 else np.nan)
+            ha, hb = np.array(ha), np.array(hb)
+            ok = ~np.isnan(ha) & ~np.isnan(hb)
+            c = np.corrcoef(ha[ok], hb[ok])[0, 1]
+            rel.append(2 * c / (1 + c))
+        per_split.append(rel)
+    out['regions'][region] = {'neuroids': r.neuroid_id.values.tolist(), 'responses': mean.values,
+                              'ceiling': float(np.median(np.mean(per_split, axis=0)))}
+`;
+
+describe.skipIf(ncProblem !== null)('bundles whose region data is a BrainIO NetCDF assembly', () => {
+  if (ncProblem !== null) return;
+  const dir = mkdtempSync(join(tmpdir(), 'silico-nc-bundle-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const order = ['st_5', 'st_0', 'st_4', 'st_2', 'st_1']; // st_3 is in the assembly only
+  const splits = [order.map(() => [0, 1, 2]), order.map(() => [2, 0, 1])];
+  const path = join(dir, 'assembly.nc');
+  const ref = runPython<{ regions: Record<string, { neuroids: string[]; responses: number[][]; ceiling: number }> }>(WRITE_BUNDLE_ASSEMBLY, { path, order, splits });
+  const nc = new Uint8Array(readFileSync(path));
+
+  const bundleFiles = (regions: Record<string, unknown>[], stimuli = order) => {
+    const files = new Map<string, Uint8Array>([['data/assembly.nc', nc]]);
+    stimuli.forEach((id) => files.set(`stimuli/${id}.png`, new Uint8Array([1])));
+    const manifest = {
+      id: 'nc-bundle',
+      name: 'NetCDF bundle',
+      citation: '',
+      modality: 'vision',
+      synthetic: true,
+      stimuli: stimuli.map((id) => ({ id, file: `stimuli/${id}.png` })),
+      regions,
+      metric: { method: 'ridge', ceiling: 'split-half' },
+    };
+    files.set('benchmark.json', new TextEncoder().encode(JSON.stringify(manifest)));
+    return files;
+  };
+  const both = [
+    { name: 'IT', kind: 'responses', data: 'data/assembly.nc', region: 'IT', timeBin: 1 },
+    { name: 'V4 cortex', kind: 'responses', data: 'data/assembly.nc', region: 'V4', timeBin: 1 },
+  ];
+
+  it('responses equal xarray groupby(stimulus_id).mean() in benchmark.json order; repeats give numpy\'s split-half ceiling', async () => {
+    const b = await readBundleAsync(bundleFiles(both));
+    expect(b.regions.map((r) => r.name)).toEqual(['IT', 'V4 cortex']);
+    for (const [region, expected] of [[b.regions[0], ref.regions.IT], [b.regions[1], ref.regions.V4]] as const) {
+      expect(region.neuroids).toEqual(expected.neuroids);
+      expect(region.responses).toMatchObject({ rows: 5, cols: expected.neuroids.length });
+      const flat = expected.responses.flat();
+      region.responses!.data.forEach((v, i) => expect(v).toBeCloseTo(flat[i], 6)); // xarray averages float32 in float32
+      expect(region.repeats).toMatchObject({ neuroids: expected.neuroids.length, stimuli: 5, repeats: 3 });
+      const ceiling = splitHalfReliability(region.repeats!, { orders: splits }).ceiling;
+      expect(ceiling).toBeCloseTo(expected.ceiling, 5);
+      console.log(`${region.name}: split-half ceiling ${ceiling.toFixed(6)} (numpy ${expected.ceiling.toFixed(6)})`);
+    }
+    // st_4 (row 2) was presented twice: its third repeat is padding.
+    const it = b.regions[0].repeats!;
+    expect(Number.isNaN(it.data[(0 * 5 + 2) * 3 + 2])).toBe(true);
+    expect(Number.isNaN(it.data[(0 * 5 + 1) * 3 + 2])).toBe(false);
+    // The same zipped, and the sync reader explains that .nc needs the async one.
+    const zipped = await readBundleZipAsync(zipBundle(bundleFiles(both)));
+    expect(Array.from(zipped.regions[1].responses!.data)).toEqual(Array.from(b.regions[1].responses!.data));
+    expect(() => readBundle(bundleFiles(both))).toThrow(/assembly\.nc is a NetCDF assembly.*readBundleAsync/);
+  });
+
+  it.each([
+    [[{ name: 'IT', kind: 'responses', data: 'data/assembly.nc', timeBin: 1 }], undefined, /data\/assembly\.nc: The assembly holds 2 regions \(IT, V4\); say which one with "region"/],
+    [[{ name: 'IT', kind: 'responses', data: 'data/assembly.nc', region: 'IT' }], undefined, /data\/assembly\.nc: This assembly has 2 time bins; choose one \(0: 0–70 ms, 1: 70–170 ms\)/],
+    [[{ name: 'IT', kind: 'responses', data: 'data/assembly.nc', region: 'V1', timeBin: 1 }], undefined, /no neuroids in region "V1"; its regions are IT, V4/],
+    [[{ ...both[0] }], [...order, 'st_9', 'st_10'], /data\/assembly\.nc: 2 of 7 stimuli are never presented in the assembly \("st_9", "st_10"\)/],
+    [[{ ...both[0], neuroids: ['e0', 'e2', 'e3', 'ex'] }], undefined, /assembly\.nc names neuroid 4 "e5", but region "IT" in benchmark.json lists "ex"/],
+    [[{ ...both[0], timeBin: 2 }], undefined, /Time bin 2 does not exist; this assembly has 2/],
+    [[{ ...both[0], repeats: 'rep.npy' }], undefined, /leave out "repeats"; the repeats come from the assembly/],
+    [[{ ...both[0], kind: 'rdm' }], undefined, /"kind" must be "responses"/],
+    [[{ name: 'IT', kind: 'responses', data: 'x.npy', region: 'IT' }], undefined, /"region" and "timeBin" apply only to NetCDF/],
+    [[{ ...both[0], data: 'missing.nc' }], undefined, /missing\.nc is listed in benchmark.json but is not in the bundle/],
+  ])('explains a region the assembly cannot fill (%#)', async (regions, stimuli, message) => {
+    const error = await readBundleAsync(bundleFiles(regions, stimuli)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserFacingError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('a NetCDF3 file in a bundle is named in the error, with how to convert it', async () => {
+    const files = bundleFiles(both);
+    files.set('data/assembly.nc', new TextEncoder().encode('CDF\x01rest'));
+    const error = (await readBundleAsync(files).catch((e: unknown) => e)) as UserFacingError;
+    expect(error.message).toMatch(/^data\/assembly\.nc: This is a NetCDF3/);
+    expect(error.hint).toMatch(/nccopy/);
   });
 });

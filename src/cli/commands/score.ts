@@ -64,7 +64,7 @@ export const score: Command = {
     const model = loadVisionModel(requiredString(options, 'model'), stringOption(options, 'preprocess'));
     const layers = selectLayers(model.layers, listOption(options, 'layers'));
     const bundlePath = requiredString(options, 'bundle');
-    const bench: Benchmark = bundlePath === SYNTHETIC_BUNDLE ? readBundle(syntheticBundle()) : readBenchmark(bundlePath);
+    const bench: Benchmark = bundlePath === SYNTHETIC_BUNDLE ? readBundle(syntheticBundle()) : await readBenchmark(bundlePath);
     if (bench.manifest.modality !== 'vision') throw new UserFacingError(`"${bench.manifest.name}" is a language benchmark; score takes vision benchmarks.`);
     const metric = (metricName ?? bench.manifest.metric.method) as MetricKind;
     const scoring = toScoringBenchmark(bench);

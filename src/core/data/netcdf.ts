@@ -255,3 +255,56 @@ function coordOn(assembly: NetcdfAssembly, names: string[], dim: string): (strin
   const name = names.find((c) => assembly.coords[c]?.dim === dim);
   return name ? assembly.coords[name].values : undefined;
 }
+
+export interface AssemblySelection {
+  /** The bundle's stimulus ids in row order; each must be presented in the assembly (others are left out). */
+  stimulusIds: readonly string[];
+  /** Value of the `region` coordinate; required when the assembly holds several regions. */
+  region?: string;
+  /** Time bin index; required when the assembly has several. */
+  timeBin?: number;
+}
+
+/**
+ * One region of a neural assembly with its stimuli in the caller's order, matched by `stimulus_id`:
+ * what a bundle region whose data is a .nc file holds (docs/bundle-format.md).
+ */
+export function selectAssemblyRegion(assembly: NetcdfAssembly, selection: AssemblySelection): AssemblyRegion {
+  const all = assemblyResponses(assembly, { timeBin: selection.timeBin });
+  const names = all.regions.map((r) => r.name);
+  let region: AssemblyRegion | undefined;
+  if (selection.region !== undefined) {
+    if (assembly.coords.region?.dim !== 'neuroid') {
+      throw new UserFacingError(`The assembly has no region coordinate, so region "${selection.region}" cannot be picked from it.`, 'Leave out "region": all neuroids are used.');
+    }
+    region = all.regions.find((r) => r.name === selection.region);
+    if (!region) throw new UserFacingError(`The assembly has no neuroids in region "${selection.region}"; its regions are ${names.join(', ')}.`);
+  } else if (all.regions.length > 1) {
+    throw new UserFacingError(`The assembly holds ${names.length} regions (${names.join(', ')}); say which one with "region".`);
+  } else {
+    region = all.regions[0];
+  }
+  const row = new Map(all.stimulusIds.map((id, i) => [id, i]));
+  const missing = selection.stimulusIds.filter((id) => !row.has(id));
+  if (missing.length) {
+    const shown = missing.slice(0, 5).map((id) => `"${id}"`).join(', ');
+    throw new UserFacingError(
+      `${missing.length} of ${selection.stimulusIds.length} stimuli are never presented in the assembly (${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}).`,
+      `Stimulus ids in benchmark.json must equal the assembly's stimulus_id values (it has ${all.stimulusIds.length}, e.g. "${all.stimulusIds[0]}").`,
+    );
+  }
+  const order = selection.stimulusIds.map((id) => row.get(id)!);
+  const nNeuroids = region.neuroids.length;
+  const nAll = all.stimulusIds.length;
+  const nStimuli = order.length;
+  const reps = region.repeatCount;
+  const responses = new Float64Array(nStimuli * nNeuroids);
+  const repeats = new Float64Array(nNeuroids * nStimuli * reps);
+  order.forEach((from, s) => {
+    responses.set(region.responses.subarray(from * nNeuroids, (from + 1) * nNeuroids), s * nNeuroids);
+    for (let n = 0; n < nNeuroids; n++) {
+      repeats.set(region.repeats.subarray((n * nAll + from) * reps, (n * nAll + from + 1) * reps), (n * nStimuli + s) * reps);
+    }
+  });
+  return { name: region.name, neuroids: region.neuroids, responses, repeats, repeatCount: reps };
+}

@@ -1,17 +1,18 @@
 /** Adapter from the data module's benchmark bundles (src/core/data) to the lab's LoadedBenchmark. */
 import { UserFacingError } from '../../../core/types';
-import { readBundle, readBundleZip, stimulusBytes, type Benchmark } from '../../../core/data/bundle';
+import { readBundle, readBundleAsync, readBundleZipAsync, stimulusBytes, type Benchmark } from '../../../core/data/bundle';
 import { syntheticBundle } from '../../../core/data/synthetic';
 import { rsmToRdm } from '../../../core/metrics/rsa';
 import type { LoadedBenchmark } from './benchmarks';
 import type { ScoringBenchmark, ScoringRegion } from './scoring';
 
-export async function readBundleFiles(files: Map<string, Uint8Array>): Promise<Benchmark> {
-  return readBundle(files);
+/** An imported bundle (folder files by path); NetCDF assemblies load the HDF5 reader on demand. */
+export function readBundleFiles(files: Map<string, Uint8Array>): Promise<Benchmark> {
+  return readBundleAsync(files);
 }
 
-export async function readBundleZipBytes(bytes: Uint8Array): Promise<Benchmark> {
-  return readBundleZip(bytes);
+export function readBundleZipBytes(bytes: Uint8Array): Promise<Benchmark> {
+  return readBundleZipAsync(bytes);
 }
 
 /** The scorer's view of a bundle: responses (+ repeats for the ceiling) or RDMs per subject. */
