@@ -46,6 +46,12 @@ describe('WebAssembly linear-algebra kernels', () => {
     expect(wasmKernelsActive()).toBe(true);
   });
 
+  it('a problem too big for WebAssembly memory (4 GiB) is a clear error, and the kernels keep working', () => {
+    expect(() => residentSquare(new Float64Array(0), 25_000)).toThrow(/Not enough memory for this computation \(4769 MiB/);
+    const k = gram(Float64Array.from([1, 2, 3, 4]), 2, 2);
+    expect(Array.from(k.data)).toEqual([5, 11, 11, 25]);
+  });
+
   it('agree with the plain-JS kernels: Gram (odd sizes), cross products, tridiagonalisation, cross-validated ridge', () => {
     for (const [n, p] of [[1, 1], [5, 3], [33, 1027], [70, 9]]) {
       const x = randomMatrix(n, p, n * 31 + p);

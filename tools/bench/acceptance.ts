@@ -4,7 +4,7 @@
  *   npx tsx tools/bench/acceptance.ts run cowley  mobilenetv2|hmax|untrained   → $OUT/cowley-<model>.json
  *   npx tsx tools/bench/acceptance.ts run cowley-extra mobilenetv2              → $OUT/cowley-extra-mobilenetv2.json
  *   npx tsx tools/bench/acceptance.ts run cowley-all  mobilenetv2|untrained    → $OUT/cowley-all-<model>.json
- *     (ridge on every layer with Brain-Score's 10 folds)
+ *     (ridge on every layer with Brain-Score's 10 folds; cowley-all-pls: the same with PLS)
  *   npx tsx tools/bench/acceptance.ts run rsa     mobilenetv2|hmax|untrained   → $OUT/rsa-<model>.json
  *   npx tsx tools/bench/acceptance.ts report                                    → Markdown tables on stdout
  * OUT = $SILICO_ACCEPTANCE_OUT or /tmp/silico-acceptance. Scores only; no data is written into the repo.
@@ -117,9 +117,9 @@ async function run(part: string, modelName: ModelName): Promise<void> {
     // The other 5 MobileNetV2 layers of the Cowley subset, ridge only (run when time allows; merged by `report`).
     const rest = MOBILENET_COWLEY_LAYERS.filter((_, i) => i % 2 === 1);
     results = await scoreModelOn(modelName, cowley(), all.filter((l) => rest.includes(l.tensor)), [{ metric: 'ridge', folds: 5 }]);
-  } else if (part === 'cowley-all') {
-    // Every layer, ridge, 10 folds (Brain-Score's default): affordable since ridge tridiagonalises in WebAssembly.
-    results = await scoreModelOn(modelName, cowley(), all, [{ metric: 'ridge', folds: 10 }]);
+  } else if (part === 'cowley-all' || part === 'cowley-all-pls') {
+    // Every layer, 10 folds (Brain-Score's default): affordable since the kernels run as WebAssembly SIMD.
+    results = await scoreModelOn(modelName, cowley(), all, [{ metric: part === 'cowley-all' ? 'ridge' : 'pls', folds: 10 }]);
   } else if (part === 'rsa') {
     const coggan = readBundle(cogganBundle(readFolder(sharedPath('data/vision/coggan2024-fmri'))));
     const krieg = readBundle(kriegeskorteBundle(readFolder(sharedPath('data/vision/kriegeskorte2008-92'))));
@@ -179,10 +179,15 @@ function report(): void {
         `#### ${model}: Cowley V4 session ${COWLEY_SESSION} (split-half ceiling ${f3(ridge[0]?.ceiling ?? NaN)})`));
     }
     const all = load(`cowley-all-${model}`);
+    const allPls = load(`cowley-all-pls-${model}`);
     if (all.length) {
-      const merged = all.map((r) => ({ ...r, region: 'raw' }) as Row).concat(all.map((r) => ({ ...r, region: 'ceiled' }) as Row));
-      sections.push(table(merged, ['raw', 'ceiled'], (r) => (r.region === 'ceiled' ? r.ceiled : r.raw),
-        `#### ${model}: Cowley V4 session ${COWLEY_SESSION}, ridge, 10 folds, every layer (split-half ceiling ${f3(all[0]?.ceiling ?? NaN)})`));
+      const columns: [string, Row[], (r: Row) => number][] = [
+        ['ridge raw', all, (r) => r.raw], ['ridge ceiled', all, (r) => r.ceiled],
+        ...(allPls.length ? ([['PLS raw', allPls, (r: Row) => r.raw], ['PLS ceiled', allPls, (r: Row) => r.ceiled]] as [string, Row[], (r: Row) => number][]) : []),
+      ];
+      const merged = columns.flatMap(([region, rows, value]) => rows.map((r) => ({ ...r, region, raw: value(r) }) as Row));
+      sections.push(table(merged, columns.map(([c]) => c), (r) => r.raw,
+        `#### ${model}: Cowley V4 session ${COWLEY_SESSION}, 10 folds, every layer (split-half ceiling ${f3(all[0]?.ceiling ?? NaN)})`));
     }
     const cog = rsa.filter((r) => r.benchmark === 'coggan2024-fmri');
     if (cog.length) sections.push(table(cog, ['V1', 'V2', 'V4', 'IT'], (r) => r.ceiled, `#### ${model}: Coggan 2024 fMRI RSA, ceiled (raw/ceiling)² (ceilings: ${['V1', 'V2', 'V4', 'IT'].map((g) => `${g} ${f3(cog.find((r) => r.region === g)?.ceiling ?? NaN)}`).join(', ')})`, true));
@@ -195,4 +200,4 @@ function report(): void {
 const [cmd, part, model] = process.argv.slice(2);
 if (cmd === 'run') await run(part, model as ModelName);
 else if (cmd === 'report') report();
-else process.stderr.write('usage: acceptance.ts run cowley|cowley-extra|cowley-all|rsa mobilenetv2|hmax|untrained  |  acceptance.ts report\n');
+else process.stderr.write('usage: acceptance.ts run cowley|cowley-extra|cowley-all|cowley-all-pls|rsa mobilenetv2|hmax|untrained  |  acceptance.ts report\n');

@@ -112,7 +112,16 @@ function wasm(): LinalgWasm | null {
 function wasmViews(w: LinalgWasm, lengths: number[]): Float64Array[] {
   const bytes = lengths.reduce((acc, n) => acc + n * 8, 0);
   const have = w.memory.buffer.byteLength;
-  if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (bytes > have) {
+    try {
+      w.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      throw new UserFacingError(
+        `Not enough memory for this computation (${Math.ceil(bytes / 2 ** 20)} MiB of working space).`,
+        'Use fewer stimuli, or close other tabs; a 64-bit browser tab can hold at most 4 GiB here.',
+      );
+    }
+  }
   let offset = 0;
   return lengths.map((n) => {
     const view = new Float64Array(w.memory.buffer, offset, n);
