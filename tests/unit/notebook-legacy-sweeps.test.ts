@@ -115,7 +115,7 @@ describe('legacy microstimulation sweeps move into the notebook', () => {
 
     for (const [i, old] of OLD.entries()) {
       const summary = list.find((e) => e.name === NAMES[i])!;
-      expect(summary).toMatchObject({ kind: 'microstim', model: old.model, layers: [old.layer], synthetic: old.synthetic, createdAt: old.savedAt });
+      expect(summary).toMatchObject({ kind: 'microstim', model: old.model, layers: [old.layer], synthetic: old.synthetic, createdAt: old.savedAt, updatedAt: old.savedAt });
       const run = savedMicrostim((await store.get(summary.id))!);
       expect(run.results.sheet).toBeNull();
       expect(run.results.sweep!.sites.map((s) => s.shift)).toEqual(old.sites.map((s) => s.shift));

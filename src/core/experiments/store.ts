@@ -127,7 +127,9 @@ export class ExperimentStore {
     const t = this.now();
     const id = input.id ?? newExperimentId();
     const prior = input.id ? await db.get('meta', id) : undefined;
-    const exp: Experiment = { ...input, id, createdAt: prior?.createdAt ?? input.createdAt ?? t, updatedAt: t };
+    // A new entry with its own createdAt is earlier work brought in (a migration): it was last saved then, too.
+    const updatedAt = !prior && input.createdAt !== undefined ? input.createdAt : t;
+    const exp: Experiment = { ...input, id, createdAt: prior?.createdAt ?? input.createdAt ?? t, updatedAt };
     const { meta, results } = splitExperiment(exp);
     await this.write(async (tx) => {
       await tx.objectStore('meta').put(meta);
