@@ -2,7 +2,8 @@
  * Predictivity lab end to end: in the built app, run the built-in HMAX model on the synthetic demo
  * benchmark with ridge, and check that the heatmap shows the same scores as the core metric functions
  * compute in Node on activations recorded with onnxruntime-node; then the CSV export, the score cache,
- * and a screenshot.
+ * and a screenshot; a link (the address bar) reopens the same view in a new page from the cached scores.
+ * The Microstimulation and Language labs' links are checked here too (they share the link code).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRequire } from 'node:module';
@@ -11,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Papa from 'papaparse';
 import { PNG } from 'pngjs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
-import { launchBrowser, openPage, type BrowserSession } from '../support/browser';
+import { SCREENSHOTS, launchBrowser, openPage, type BrowserSession } from '../support/browser';
+import { parseHash } from '../../src/ui/url-state';
 import { buildHmaxModel, hmaxSpec } from '../../src/core/onnx/hmax';
 import { Recorder, type OrtModule } from '../../src/core/engine';
 import { batchToTensor, preprocessBytes } from '../../src/core/image';
@@ -53,6 +55,35 @@ async function nodeReference(): Promise<Map<string, NodeScore>> {
     }
   }
   return out;
+}
+
+/** Heatmap cells as the page shows them. */
+function heatmapCells(page: Page): Promise<{ row: string; column: string; value: number }[]> {
+  return page.locator('[data-plot="predictivity heatmap"] g.cell').evaluateAll((els) =>
+    els.map((e) => ({ row: e.getAttribute('data-row')!, column: e.getAttribute('data-column')!, value: Number(e.getAttribute('data-value')) })),
+  );
+}
+
+/** The scatter plot's points (their positions encode the predicted and measured values) and its title. */
+async function scatterShown(page: Page): Promise<{ title: string; points: string[] }> {
+  const plot = page.locator('[data-plot="predicted vs measured"]');
+  const points = await plot.locator('.points path').evaluateAll((els) => els.map((e) => e.getAttribute('transform')!));
+  return { title: (await plot.locator('svg text').first().textContent()) ?? '', points };
+}
+
+/** A picker of the results: Model, Show, and the scatter / RDM view's Region, Layer, Neuroid. */
+function picker(page: Page, name: string) {
+  return page.locator('.results label', { hasText: name }).locator('select');
+}
+
+/** A second page in the session's browser context (same IndexedDB), recording its errors. */
+async function openLink(s: BrowserSession, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await s.context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return { page, errors };
 }
 
 describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () => {
@@ -172,6 +203,58 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
     expect(s.errors, s.log.join('\n')).toEqual([]);
   });
 
+  test('a link reopens the same view: metric, tab, region, layer, neuroid and value from the URL, scores from the cache', async () => {
+    const { page } = s;
+    const ceiledCells = await heatmapCells(page);
+    expect(ceiledCells).toHaveLength(LAYERS.length);
+
+    await page.getByRole('tab', { name: 'Predicted vs measured' }).click();
+    const layerSelect = picker(page, 'Layer');
+    // A layer other than the preselected best one, the third neuroid, raw scores.
+    const otherLayer = (await layerSelect.inputValue()) === 'C1' ? 'S2' : 'C1';
+    await layerSelect.selectOption(otherLayer);
+    await picker(page, 'Neuroid').selectOption({ index: 2 });
+    await picker(page, 'Show').selectOption('raw');
+    await expect.poll(async () => (await scatterShown(page)).title).toContain(`from ${otherLayer}`);
+    const before = await scatterShown(page);
+    expect(before.points).toHaveLength(120);
+
+    const hash = await page.evaluate(() => location.hash);
+    const { route, state } = parseHash(hash);
+    expect(route).toBe('/predictivity');
+    expect(state).toEqual({ benchmark: 'synthetic-demo', metric: 'ridge', view: 'scatter', model: 'builtin:hmax', value: 'raw', region: 'V1', layer: otherLayer, neuroid: '2' });
+
+    const link = await openLink(s, `${server.url}/${hash}`);
+    const p2 = link.page;
+    try {
+      await p2.locator('[data-plot="predicted vs measured"] .points path').first().waitFor({ timeout: 120_000 });
+      expect(await p2.getByRole('tab', { name: 'Predicted vs measured' }).getAttribute('aria-selected')).toBe('true');
+      expect(await picker(p2, 'Region').inputValue()).toBe('V1');
+      expect(await picker(p2, 'Layer').inputValue()).toBe(otherLayer);
+      expect(await picker(p2, 'Neuroid').inputValue()).toBe('2');
+      expect(await picker(p2, 'Show').inputValue()).toBe('raw');
+      expect(await p2.getByRole('radio', { name: /Ridge regression/ }).isChecked()).toBe(true);
+      // Same points, drawn from the cached scores: nothing ran.
+      expect(await scatterShown(p2)).toEqual(before);
+      expect(await p2.getByTestId('run-summary').count()).toBe(0);
+      expect(await p2.getByTestId('link-note').count()).toBe(0);
+      expect(await p2.locator('.setup').textContent()).toContain(`Showing ${LAYERS.length} layers of scores cached in this browser`);
+      await p2.evaluate(() => window.scrollTo(0, 0));
+      await p2.screenshot({ path: join(SCREENSHOTS, 'predictivity-link.png') });
+
+      // The restored page keeps the URL in step: back to ceiled scores on the heatmap, same numbers as the first page.
+      await picker(p2, 'Show').selectOption('ceiled');
+      await p2.getByRole('tab', { name: 'Heatmap' }).click();
+      await expect.poll(() => heatmapCells(p2)).toEqual(ceiledCells);
+      expect(parseHash(await p2.evaluate(() => location.hash)).state).toEqual({ benchmark: 'synthetic-demo', metric: 'ridge', view: 'heatmap', model: 'builtin:hmax', value: 'ceiled' });
+      expect(link.errors).toEqual([]);
+    } finally {
+      await p2.close();
+    }
+    await picker(page, 'Show').selectOption('auto');
+    await page.getByRole('tab', { name: 'Heatmap' }).click();
+  });
+
   test('importing a bundle: a broken one shows a clear error, a valid one becomes selectable; Cancel stops a run', async () => {
     const { page } = s;
     const dir = mkdtempSync(join(tmpdir(), 'silico-bundle-'));
@@ -201,5 +284,74 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
     await expect.poll(() => banner.textContent(), { timeout: 60_000 }).toContain('Cancelled');
     await page.getByTestId('run').waitFor();
     expect(s.errors, s.log.join('\n')).toEqual([]);
+  });
+
+  test('a link with an unknown benchmark, model and metric opens the default view with a note, no error', async () => {
+    // The page now shows a benchmark imported into that page only; a new page does not have it.
+    const { state } = parseHash(await s.page.evaluate(() => location.hash));
+    expect(state.benchmark).toBe('synthetic-gratings-7');
+    const link = await openLink(s, `${server.url}/#/predictivity?benchmark=synthetic-gratings-7&metric=foo&view=nonsense&neuroid=-1&model=cache%3Anope`);
+    const p2 = link.page;
+    try {
+      await expect.poll(() => p2.getByTestId('link-note').allTextContents(), { timeout: 60_000 }).toEqual([
+        'This link\'s benchmark “synthetic-gratings-7” is not in this browser; import it first.',
+        'This link\'s model “cache:nope” is not in this browser; add it on the Models page first.',
+      ]);
+      await expect.poll(() => p2.getByTestId('synthetic-label').count(), { timeout: 60_000 }).toBe(1);
+      expect(await p2.getByTestId('benchmark-select').inputValue()).toBe('synthetic-demo');
+      expect(await p2.getByRole('radio', { name: /Ridge regression/ }).isChecked()).toBe(true);
+      await p2.getByText('No scores yet.').waitFor();
+      expect(await p2.getByTestId('error-banner').count()).toBe(0);
+      await p2.locator('summary', { hasText: 'HMAX' }).waitFor({ timeout: 120_000 });
+      await p2.screenshot({ path: join(SCREENSHOTS, 'predictivity-link-unknown.png') });
+      // The URL changes only when the user changes a setting; then it holds what the page shows, not the link's invalid values.
+      await p2.getByRole('radio', { name: /RSA/ }).check();
+      await expect.poll(async () => parseHash(await p2.evaluate(() => location.hash)).state).toEqual({ benchmark: 'synthetic-demo', metric: 'rsa', view: 'heatmap', model: 'builtin:hmax' });
+      expect(link.errors).toEqual([]);
+    } finally {
+      await p2.close();
+    }
+  });
+
+  test('Microstimulation and Language links preselect their settings; layer and site apply once the model and sheet exist', async () => {
+    const ms = await openLink(s, `${server.url}/#/microstim?model=builtin%3Ahmax&layer=C1&perCategory=4&site=5&current=75&frequency=100&duration=30&selective=3&controls=2&currents=0%2C40&bogus=1&images=camera`);
+    const m = ms.page;
+    try {
+      const perCategory = m.locator('input[type=number][min="2"][max="64"]');
+      await expect.poll(() => perCategory.inputValue(), { timeout: 30_000 }).toBe('4');
+      expect(await m.getByTestId('model-select').inputValue()).toBe('builtin:hmax');
+      await m.getByTestId('load-model').click();
+      await m.getByTestId('model-loaded').waitFor({ timeout: 120_000 });
+      expect(await m.getByTestId('layer-select').inputValue()).toBe('C1'); // not the default layer
+      await m.getByTestId('build-sheet').click();
+      await m.getByTestId('sheet-ready').waitFor({ timeout: 180_000 });
+      expect(await m.getByTestId('site').inputValue()).toBe('5');
+      expect(await m.getByTestId('current').inputValue()).toBe('75');
+      expect(await m.getByTestId('sweep-selective').inputValue()).toBe('3');
+      expect(await m.getByTestId('dose-currents').inputValue()).toBe('0, 40');
+      await m.getByTestId('current').fill('80');
+      await expect.poll(async () => parseHash(await m.evaluate(() => location.hash)).state).toEqual({
+        model: 'builtin:hmax', layer: 'C1', images: 'demo', perCategory: '4', site: '5', current: '80', frequency: '100', duration: '30', selective: '3', controls: '2', currents: '0, 40', bogus: '1',
+      });
+      expect(ms.errors).toEqual([]);
+    } finally {
+      await m.close();
+    }
+
+    const lang = await openLink(s, `${server.url}/#/language?model=builtin%3Amini&sentences=120&minWords=4&maxWords=12&novelOnly=no&goal=suppress&steps=7&maxSurprisal=12.5&layer=h.1`);
+    const l = lang.page;
+    try {
+      const sentences = l.locator('label', { hasText: 'Sentences' }).locator('input[type=number]');
+      await expect.poll(() => sentences.inputValue(), { timeout: 30_000 }).toBe('120');
+      expect(await l.getByTestId('lm-select').inputValue()).toBe('builtin:mini');
+      // The search and pool settings wait in the page (their fields appear after a fit) and stay in the link.
+      await sentences.fill('160');
+      await expect.poll(async () => parseHash(await l.evaluate(() => location.hash)).state).toEqual({
+        model: 'builtin:mini', sentences: '160', layer: 'h.1', minWords: '4', maxWords: '12', novelOnly: 'no', goal: 'suppress', steps: '7', maxSurprisal: '12.5',
+      });
+      expect(lang.errors).toEqual([]);
+    } finally {
+      await l.close();
+    }
   });
 });

@@ -6,7 +6,8 @@ import type { TableData } from '../../export';
 import type { HeatmapData } from '../../plots/heatmap';
 import type { LayerCurve } from '../../plots/layerCurves';
 import type { ScatterPoint } from '../../plots/scatter';
-import type { LayerRegionScore } from './scoring';
+import { numberIn, numberParam, oneOf, type UrlState } from '../../url-state';
+import type { LayerRegionScore, MetricKind } from './scoring';
 
 /** Which number the views show: ceiled (score / noise ceiling) or raw. */
 export type ScoreValue = 'ceiled' | 'raw';
@@ -15,6 +16,57 @@ export const VALUE_LABELS: Record<ScoreValue, string> = {
   ceiled: 'ceiled score (raw / noise ceiling)',
   raw: 'raw score (Pearson r)',
 };
+
+/** The lab's result views, in tab order. */
+export const VIEW_IDS = ['heatmap', 'curves', 'commitment', 'scatter', 'rdm', 'leaderboard'] as const;
+export type ViewId = (typeof VIEW_IDS)[number];
+export const METRIC_IDS = ['ridge', 'pls', 'rsa'] as const satisfies readonly MetricKind[];
+
+/** What a Predictivity link carries (`#/predictivity?benchmark=…&metric=…&view=…`). */
+export interface PredictivityLink {
+  benchmark?: string;
+  metric?: MetricKind;
+  view?: ViewId;
+  /** Model shown, e.g. "builtin:hmax" or "cache:<id>". */
+  model?: string;
+  value?: ScoreValue;
+  /** Region / layer picked in the scatter or RDM view; neuroid index in the scatter view. */
+  region?: string;
+  layer?: string;
+  neuroid?: number;
+}
+
+/** URL keys of a Predictivity link (besides `exp`, a saved experiment). */
+export const PREDICTIVITY_LINK_KEYS = ['benchmark', 'metric', 'view', 'model', 'value', 'region', 'layer', 'neuroid'] as const;
+
+/** Link → settings, keeping only well-formed values (whether the benchmark, model or layer exists is the lab's check). */
+export function predictivityFromUrl(state: UrlState): PredictivityLink {
+  return {
+    benchmark: state.benchmark || undefined,
+    metric: oneOf(state.metric, METRIC_IDS),
+    view: oneOf(state.view, VIEW_IDS),
+    model: state.model || undefined,
+    value: oneOf(state.value, ['ceiled', 'raw'] as const),
+    region: state.region || undefined,
+    layer: state.layer || undefined,
+    neuroid: numberIn(state.neuroid, 0, Number.MAX_SAFE_INTEGER, true),
+  };
+}
+
+/** Settings → link; region, layer and neuroid only where the view has those pickers. */
+export function predictivityToUrl(s: PredictivityLink): Record<(typeof PREDICTIVITY_LINK_KEYS)[number], string | undefined> {
+  const picks = s.view === 'scatter' || s.view === 'rdm';
+  return {
+    benchmark: s.benchmark,
+    metric: s.metric,
+    view: s.view,
+    model: s.model,
+    value: s.value,
+    region: picks ? s.region : undefined,
+    layer: picks ? s.layer : undefined,
+    neuroid: s.view === 'scatter' ? numberParam(s.neuroid) : undefined,
+  };
+}
 
 function lookup(scores: LayerRegionScore[]): (layer: string, region: string) => LayerRegionScore | undefined {
   const m = new Map(scores.map((s) => [`${s.layer}\u0000${s.region}`, s]));
