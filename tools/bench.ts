@@ -4,8 +4,9 @@
  *       it first) on WASM in headless Chromium vs onnxruntime-node; and the renderer's peak RSS
  *   (b) ridge-CV scoring of all MobileNetV2 layers on a Cowley V4 session: silico metrics vs scikit-learn,
  *       plus scaling with stimuli (400 → 1200) and features (1k → 100k)
- *   (c) untrained GPT-2 small (124M): sentences/s for representation + prediction, WASM vs onnxruntime-node
- * Target: silico within 2x of the native reference. Options: --only a,b,c   --threads N (default 2; (a) runs with
+ *   (c) the Language lab's worker (same build) loading untrained GPT-2 small (124M) and computing sentence features
+ *       (every sweep layer + surprisal), sentences/s vs the same engine on onnxruntime-node; and the renderer's peak RSS
+ * Target: silico within 2x of the native reference. Options: --only a,b,c   --threads N (default 2; (a) and (c) run with
  * the threads the app itself chooses, navigator.hardwareConcurrency, and onnxruntime-node with as many)
  * Measurements alternate web/node runs so background load hits both sides alike; the best round of each counts.
  */
@@ -18,8 +19,12 @@ import { decodeModel } from '../src/core/onnx/proto';
 import { listLayers } from '../src/core/onnx/layers';
 import { exposeTensors } from '../src/core/onnx/expose';
 import { buildGpt2Model, GPT2_SIZES, gpt2ParamCount } from '../src/core/onnx/gpt2';
-import { openAppBench, openWebBench, type AppRecording, type WebBench } from './bench/web';
-import { timeOrtRuns, type FeedSpec, type TimingResult } from './bench/ort-timing';
+import { openAppBench, openLanguageBench, type AppRecording } from './bench/web';
+import { timeOrtRuns, type TimingResult } from './bench/ort-timing';
+import { loadTokenizer } from '../src/core/text/tokenizer';
+import { SentenceEngine } from '../src/ui/labs/language/engine';
+import { templateSentences } from '../src/ui/labs/language/demo-pool';
+import type { OrtModule, OrtSession } from '../src/core/engine';
 import { runScoringBench } from './bench/scoring';
 import { printTable, type BenchRow } from './bench/table';
 
@@ -27,20 +32,6 @@ const { values } = parseArgs({ options: { only: { type: 'string', default: 'a,b,
 const sections = new Set(String(values.only).split(','));
 const threads = Number(values.threads);
 const MiB = 2 ** 20;
-
-/** Alternates web and node timings `rounds` times; returns the best (minimum) ms per run of each: on a shared
- * machine the minimum is the least disturbed measurement. */
-async function compareEngines(web: WebBench, model: Uint8Array, feeds: FeedSpec[], runs: number, rounds: number): Promise<{ web: TimingResult; node: TimingResult; webMs: number; nodeMs: number }> {
-  const url = web.serve('model.onnx', model);
-  const webTimes: TimingResult[] = [];
-  const nodeTimes: TimingResult[] = [];
-  for (let r = 0; r < rounds; r++) {
-    webTimes.push(await web.time({ modelUrl: url, feeds, runs, threads }));
-    nodeTimes.push(await timeOrtRuns(ortNode as never, model, { feeds, runs, threads }, false));
-    process.stderr.write(`  round ${r + 1}/${rounds}: web ${webTimes[r].msPerRun.toFixed(0)} ms/run, node ${nodeTimes[r].msPerRun.toFixed(0)} ms/run\n`);
-  }
-  return { web: webTimes[0], node: nodeTimes[0], webMs: Math.min(...webTimes.map((t) => t.msPerRun)), nodeMs: Math.min(...nodeTimes.map((t) => t.msPerRun)) };
-}
 
 /** (a) measures the app itself: the built app's model worker records through the Recorder, as users run it. */
 async function benchRecording(rows: BenchRow[]): Promise<void> {
@@ -75,31 +66,65 @@ async function benchRecording(rows: BenchRow[]): Promise<void> {
   }
 }
 
+/** (c) measures the Language lab: its worker builds the untrained GPT-2 small and computes sentence features (every
+ * sweep layer's last-token state and the surprisal) with its SentenceEngine; onnxruntime-node runs the same engine
+ * on the same model bytes, tokenizer and sentences. */
 async function benchGpt2(rows: BenchRow[]): Promise<void> {
-  const batch = 16;
-  const seq = 16;
+  const rounds = 2;
+  const runs = 2;
   const size = GPT2_SIZES.small;
-  process.stderr.write(`(c) building untrained GPT-2 small (${(gpt2ParamCount(size) / 1e6).toFixed(1)}M parameters)\n`);
-  // Representation (every block's residual stream) and prediction (logits) in one run.
-  const extraOutputs = Array.from({ length: size.nLayer }, (_, i) => `h.${i}.resid`);
-  const model = buildGpt2Model({ ...size, extraOutputs });
-  const feeds: FeedSpec[] = [
-    { name: 'input_ids', type: 'int64', dims: [batch, seq], fill: 'random', vocab: 50257 },
-    { name: 'attention_mask', type: 'int64', dims: [batch, seq], fill: 1 },
-  ];
-  const web = await openWebBench(threads);
+  const sentences = templateSentences(16, 0);
+  const tokenizerJson = readFileSync(sharedPath('models/gpt2-tokenizer/tokenizer.json'), 'utf8');
+  const tokenizer = loadTokenizer(tokenizerJson);
+  const app = await openLanguageBench();
   try {
-    const r = await compareEngines(web, model, feeds, 2, 2);
-    const webSps = (1000 * batch) / r.webMs;
-    const nodeSps = (1000 * batch) / r.nodeMs;
-    const peak = web.rendererPeakBytes();
-    const needed = model.byteLength + r.web.outputBytes;
+    process.stderr.write(`(c) loading untrained GPT-2 small (${(gpt2ParamCount(size) / 1e6).toFixed(1)}M parameters) in the Language lab's worker\n`);
+    const lm = await app.load({ kind: 'builtin', size: 'small' }, tokenizerJson);
+    // Memory of what a user does: load the model and compute one set of sentence features.
+    const first = await app.features(sentences, 1);
+    const peak = app.rendererPeakBytes();
+    const appThreads = Number(/(\d+) thread/.exec(lm.backend)?.[1] ?? 1);
+    // The reference: the lab's engine on onnxruntime-node, same model bytes (the worker's builder call), same threads.
+    const model = buildGpt2Model({ ...size, seed: 0, extraOutputs: lm.layers });
+    const nodeOrt: OrtModule = {
+      Tensor: ortNode.Tensor as unknown as OrtModule['Tensor'],
+      InferenceSession: { create: (bytes) => ortNode.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: appThreads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }) as unknown as Promise<OrtSession> },
+    };
+    const engine = await SentenceEngine.create(nodeOrt, model, 50257);
+    const reference = await engine.features(tokenizer, sentences, lm.layers);
+    const maxDiff = Math.max(...lm.layers.map((l) => reference.features[l].data.reduce((m, v, i) => Math.max(m, Math.abs(v - first.features[l][i])), 0)));
+    process.stderr.write(`(c) features page vs node: max |difference| ${maxDiff.toExponential(2)} over ${lm.layers.length} layers\n`);
+    const webMs: number[] = [];
+    const nodeMs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      webMs.push((await app.features(sentences, runs)).msPerCall);
+      let best = Infinity;
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await engine.features(tokenizer, sentences, lm.layers);
+        best = Math.min(best, performance.now() - t0);
+      }
+      nodeMs.push(best);
+      process.stderr.write(`(c) round ${r + 1}/${rounds}: lab ${webMs[r].toFixed(0)} ms, node ${nodeMs[r].toFixed(0)} ms for ${sentences.length} sentences\n`);
+    }
+    await engine.dispose();
+    const webSps = (1000 * sentences.length) / Math.min(...webMs);
+    const nodeSps = (1000 * sentences.length) / Math.min(...nodeMs);
+    // Weights plus one inference run's outputs (logits and every recorded layer, batches of 4 as the lab runs them).
+    const tokens = sentences.map((s) => tokenizer.encode(s).length + 1);
+    let runBytes = 0;
+    for (let i = 0; i < tokens.length; i += 4) {
+      const chunk = tokens.slice(i, i + 4);
+      runBytes = Math.max(runBytes, chunk.length * Math.max(...chunk) * (50257 + lm.layers.length * size.nEmbd) * 4);
+    }
+    const needed = model.byteLength + runBytes;
+    const meanTokens = tokens.reduce((a, b) => a + b, 0) / tokens.length;
     rows.push(
-      { section: 'c', what: `GPT-2 small untrained, ${batch}×${seq} tokens, 12 residuals + logits`, unit: 'sentences/s', silico: webSps, reference: nodeSps, refName: 'onnxruntime-node', ratio: nodeSps / webSps, target: 2 },
-      { section: 'c', what: 'peak renderer memory (RSS)', unit: 'MiB', silico: peak / MiB, reference: needed / MiB, refName: 'weights+activations', ratio: peak / needed },
+      { section: 'c', what: `Language lab: GPT-2 small untrained, features of ${sentences.length} sentences (${meanTokens.toFixed(1)} tokens with BOS; ${lm.layers.length} layers + surprisal)`, unit: 'sentences/s', silico: webSps, reference: nodeSps, refName: 'onnxruntime-node', ratio: nodeSps / webSps, target: 2 },
+      { section: 'c', what: 'peak renderer memory (RSS), load + one set of features', unit: 'MiB', silico: peak / MiB, reference: needed / MiB, refName: 'weights+one run\'s outputs', ratio: peak / needed, target: 2 },
     );
   } finally {
-    await web.close();
+    await app.close();
   }
 }
 

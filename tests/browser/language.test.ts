@@ -4,6 +4,8 @@
  * pool ranking → a short generative search → CSV export. The r values shown must equal the core functions'
  * (src/core/language/*) on features recorded in Node with onnxruntime-node. Then the run is saved to the notebook
  * and re-opened from the Notebook page in a fresh page (no model loaded): the same numbers and sentences come back.
+ * Finally the lab's worker bundle itself (as the bench drives it) returns the same per-sentence features and surprisal
+ * as its engine on onnxruntime-node: the worker hands the weights to onnxruntime-web as external data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
@@ -21,6 +23,7 @@ import { scoreLayers } from '../../src/core/language/encoding';
 import { SentenceEngine } from '../../src/ui/labs/language/engine';
 import { templateSentences } from '../../src/ui/labs/language/demo-pool';
 import type { OrtModule } from '../../src/core/engine';
+import { openLanguageBench } from '../../tools/bench/web';
 
 const require = createRequire(import.meta.url);
 const ortNode = require('onnxruntime-node') as OrtModule;
@@ -175,5 +178,35 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
     await expect.poll(() => page.getByTestId('layer-table').count()).toBe(0);
     expect(await page.evaluate(() => location.hash)).toBe('#/language');
     expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Language lab worker (browser)', () => {
+  it('computes the same sentence features and surprisal as the engine on onnxruntime-node', async () => {
+    const lab = await openLanguageBench(DIST);
+    try {
+      const size = GPT2_SIZES.tiny;
+      const layers = gpt2Layers(size.nLayer).filter((l) => ['embedding', 'residual', 'norm'].includes(l.kind)).map((l) => l.tensor);
+      const lm = await lab.load({ kind: 'builtin', size: 'tiny' }, readFileSync(TOKENIZER, 'utf8'));
+      expect(lm.layers).toEqual(layers);
+      const sentences = templateSentences(10, 7);
+      const page = await lab.features(sentences, 1);
+
+      const engine = await SentenceEngine.create(ortNode, buildGpt2Model({ ...size, seed: 0, extraOutputs: layers }), 50257);
+      const node = await engine.features(loadTokenizer(readFileSync(TOKENIZER, 'utf8')), sentences, layers);
+      await engine.dispose();
+      for (const layer of layers) {
+        const ref = node.features[layer].data;
+        expect(page.features[layer]).toHaveLength(ref.length);
+        const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        const diff = ref.reduce((m, v, i) => Math.max(m, Math.abs(v - page.features[layer][i])), 0);
+        console.log(`${layer}: max |page - node| ${diff.toExponential(2)} (max |value| ${scale.toFixed(3)})`);
+        expect(scale).toBeGreaterThan(0.1);
+        expect(diff).toBeLessThan(1e-5 * Math.max(1, scale));
+      }
+      page.surprisal.forEach((bits, i) => expect(bits).toBeCloseTo(node.surprisal[i], 4));
+    } finally {
+      await lab.close();
+    }
   });
 });

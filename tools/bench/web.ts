@@ -2,7 +2,8 @@
  * Browser sides of the bench, driven by playwright-core, plus the renderer's peak memory read from /proc:
  * - openWebBench: a minimal cross-origin-isolated page that loads onnxruntime-web (WASM, multi-threaded),
  *   served by the test server from a temp folder;
- * - openAppBench: the built app (SILICO_DIST, default dist/) recording through its model worker, i.e. what users run.
+ * - openAppBench: the built app (SILICO_DIST, default dist/) recording through its model worker, i.e. what users run;
+ * - openLanguageBench: the built app's Language lab worker computing sentence features, as the lab does.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { createRequire } from 'node:module';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../tests/support/browser';
 import { DIST, startServer, type TestServer } from '../../tests/support/server';
 import type { ModelEngineApi } from '../../workers/model-api';
+import type { LanguageWorkerApi } from '../../src/ui/labs/language/language.worker';
+import type { LmChoice } from '../../src/ui/labs/language/protocol';
 import { timeOrtRuns, type TimingRequest, type TimingResult } from './ort-timing';
 
 // tsx (esbuild keepNames) wraps functions in __name(...): functions shipped as source need it defined.
@@ -132,10 +135,9 @@ async function launchWatched(): Promise<{ browser: Browser; memory: ReturnType<t
   return { browser, memory: peakSampler(marker) };
 }
 
-type BenchWindow = { __silico: { engine: ModelEngineApi }; __bench: AppBenchState };
-
-/** `distDir`: the built app to serve (default: the test server's, SILICO_DIST or dist/). */
-export async function openAppBench(distDir?: string): Promise<AppBench> {
+/** The built app (`distDir`, default the test server's: SILICO_DIST or dist/) open at its home page in a watched
+ * headless Chromium; `checkErrors` throws if the page has thrown. */
+async function openBuiltApp(distDir?: string) {
   const built = distDir ?? DIST;
   if (!existsSync(join(built, 'index.html'))) throw new Error(`No built app in ${built}: run \`npm run build\` first (or set SILICO_DIST).`);
   const server = await startServer({ distDir });
@@ -143,11 +145,31 @@ export async function openAppBench(distDir?: string): Promise<AppBench> {
   const page = await (await browser.newContext()).newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // tsx's keepNames helper, for functions shipped to the page by page.evaluate.
+  await page.addInitScript('window.__name = (f) => f;');
   await page.goto(`${server.url}/#/`);
-  await page.waitForFunction(() => (window as unknown as { __silico?: { engine?: unknown } }).__silico?.engine, undefined, { timeout: 60_000 });
-  const checkErrors = () => {
-    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  return {
+    built,
+    page,
+    checkErrors() {
+      if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+    },
+    rendererPeakBytes: () => memory.peak(),
+    async close() {
+      memory.stop();
+      await browser.close();
+      await server.close();
+    },
   };
+}
+
+type BenchWindow = { __silico: { engine: ModelEngineApi }; __bench: AppBenchState };
+
+/** `distDir`: the built app to serve (default: the test server's, SILICO_DIST or dist/). */
+export async function openAppBench(distDir?: string): Promise<AppBench> {
+  const app = await openBuiltApp(distDir);
+  const { page, checkErrors } = app;
+  await page.waitForFunction(() => (window as unknown as { __silico?: { engine?: unknown } }).__silico?.engine, undefined, { timeout: 60_000 });
   return {
     page,
     async load(req) {
@@ -184,12 +206,77 @@ export async function openAppBench(distDir?: string): Promise<AppBench> {
       checkErrors();
       return result;
     },
-    rendererPeakBytes: () => memory.peak(),
-    async close() {
-      memory.stop();
-      await browser.close();
-      await server.close();
+    rendererPeakBytes: app.rendererPeakBytes,
+    close: app.close,
+  };
+}
+
+export interface SentenceRecording {
+  /** Best (minimum) milliseconds of one recordSentences call over the timed calls. */
+  msPerCall: number;
+  /** The last call's features per layer (row-major [sentences x width]) and mean surprisal per sentence. */
+  features: Record<string, number[]>;
+  surprisal: number[];
+}
+
+export interface LanguageBench {
+  page: Page;
+  /** Loads a language model in the lab's worker (LmChoice, as the lab's model menu) and a tokenizer.json. */
+  load(choice: LmChoice, tokenizerJson: string): Promise<{ layers: string[]; backend: string }>;
+  /** Features of `sentences` on every sweep layer, `runs` times (the lab's SentenceEngine, no feature cache). */
+  features(sentences: string[], runs: number): Promise<SentenceRecording>;
+  /** As WebBench.rendererPeakBytes. */
+  rendererPeakBytes(): number;
+  close(): Promise<void>;
+}
+
+type LanguageBenchWindow = { Comlink: { wrap<T>(w: Worker): T }; __language: LanguageWorkerApi };
+
+/** The built app's page with the Language lab's own worker bundle (assets/language.worker-*.js) driven over
+ * comlink, as Language.svelte drives it. */
+export async function openLanguageBench(distDir?: string): Promise<LanguageBench> {
+  const app = await openBuiltApp(distDir);
+  const { page, checkErrors } = app;
+  const workerAsset = readdirSync(join(app.built, 'assets')).find((f) => /^language\.worker-.*\.js$/.test(f));
+  if (!workerAsset) {
+    await app.close();
+    throw new Error(`No Language lab worker in ${app.built}/assets: rebuild the app.`);
+  }
+  await page.addScriptTag({ content: readFileSync(createRequire(import.meta.url).resolve('comlink/dist/umd/comlink.min.js'), 'utf8') });
+  await page.evaluate((url) => {
+    const w = window as unknown as LanguageBenchWindow;
+    w.__language = w.Comlink.wrap<LanguageWorkerApi>(new Worker(url, { type: 'module', name: 'silico-language' }));
+  }, `/assets/${workerAsset}`);
+  return {
+    page,
+    async load(choice, tokenizerJson) {
+      const r = await page.evaluate(async ({ choice, tokenizerJson }) => {
+        const lab = (window as unknown as LanguageBenchWindow).__language;
+        const lm = await lab.loadModel(choice);
+        await lab.loadTokenizer('tokenizer.json', tokenizerJson);
+        return { layers: lm.layers.map((l) => l.tensor), backend: lm.backend };
+      }, { choice, tokenizerJson });
+      checkErrors();
+      return r;
     },
+    async features(sentences, runs) {
+      const r = await page.evaluate(async ({ sentences, runs }) => {
+        const lab = (window as unknown as LanguageBenchWindow).__language;
+        let best = Infinity;
+        let last: Awaited<ReturnType<LanguageWorkerApi['recordSentences']>> | null = null;
+        for (let i = 0; i < runs; i++) {
+          const t0 = performance.now();
+          last = await lab.recordSentences(sentences);
+          best = Math.min(best, performance.now() - t0);
+        }
+        const features = Object.fromEntries(Object.entries(last!.features).map(([k, v]) => [k, Array.from(v.data)]));
+        return { msPerCall: best, features, surprisal: Array.from(last!.surprisal) };
+      }, { sentences, runs });
+      checkErrors();
+      return r;
+    },
+    rendererPeakBytes: app.rendererPeakBytes,
+    close: app.close,
   };
 }
 

@@ -11,7 +11,7 @@ import { lastTokenPool } from '../../../core/text/pooling';
 import { sentenceSurprisal, tokenSurprisals } from '../../../core/text/surprisal';
 import type { TextTokenizer } from '../../../core/text/tokenizer';
 import { CancelledError, UserFacingError, throwIfAborted, type ProgressFn } from '../../../core/types';
-import type { OrtModule, OrtSession, OrtTensor } from '../../../core/engine';
+import type { OrtModule, OrtSession, OrtSessionOptions, OrtTensor } from '../../../core/engine';
 
 export interface SentenceFeatures {
   /** Per layer: row-major [sentences x width]. */
@@ -36,9 +36,10 @@ export class SentenceEngine {
     readonly vocabSize: number,
   ) {}
 
-  /** `modelBytes` must already expose the layers to record as graph outputs (besides the logits). */
-  static async create(ort: OrtModule, modelBytes: Uint8Array, vocabSize: number): Promise<SentenceEngine> {
-    const session = await ort.InferenceSession.create(modelBytes);
+  /** `modelBytes` must already expose the layers to record as graph outputs (besides the logits). `options` are
+   * for the session only and are not kept (they may hold the model's weights). */
+  static async create(ort: OrtModule, modelBytes: Uint8Array, vocabSize: number, options?: OrtSessionOptions): Promise<SentenceEngine> {
+    const session = await ort.InferenceSession.create(modelBytes, options);
     const required = session.inputNames.filter((n) => !['input_ids', 'attention_mask', 'position_ids'].includes(n));
     if (!session.inputNames.includes('input_ids') || required.length > 0) {
       throw new UserFacingError(

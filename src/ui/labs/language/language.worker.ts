@@ -17,6 +17,8 @@ import { syntheticResponses } from '../../../core/language/synthetic';
 import { ModelCache } from '../../../core/store/cache';
 import { UserFacingError, type FloatTensor, type LayerInfo, type ProgressFn } from '../../../core/types';
 import { configureOrt, webOrt } from '../microstim/ort-web';
+import { externalizeInitializers } from '../../../core/onnx/external-data';
+import type { OrtSessionOptions } from '../../../core/engine';
 import { withFoldedHints } from '../microstim/worker-errors';
 import { SentenceEngine, type FeatureOptions, type SentenceFeatures } from './engine';
 import { SentenceFeatureCache } from '../../../core/language/feature-cache';
@@ -24,6 +26,18 @@ import { DEMO_POOL, templateSentences } from './demo-pool';
 import type { EncodingSummary, LmChoice, LmSummary, PoolFilters, PoolRanking, ScoredSentence, SearchOptionsUi, SearchStatus, SweepResult, TableSummary, TokenizerSummary } from './protocol';
 
 const SWEEP_KINDS = new Set<LayerInfo['kind']>(['embedding', 'residual', 'norm']);
+
+/**
+ * Opens the session on `bytes` with its weights handed over as external data (core/onnx/external-data.ts): the
+ * runtime then never holds a copy of the whole model in its WASM heap. The caller must drop every other reference
+ * to `bytes` so that the JS copy can be collected once the session exists. (Disabling onnxruntime's weight
+ * prepacking saved another 100-280 MiB but made feature runs clearly slower: docs/results.md, Speed (c).)
+ */
+function sessionFromBytes(bytes: Uint8Array, vocabSize: number): Promise<SentenceEngine> {
+  const { model, externalData } = externalizeInitializers(bytes);
+  // externalData is an onnxruntime-web option beyond core/engine's OrtSessionOptions: createSession passes it on.
+  return SentenceEngine.create(webOrt, model, vocabSize, { externalData: [externalData] } as OrtSessionOptions);
+}
 
 interface State {
   lmName: string;
@@ -161,7 +175,7 @@ const api = {
     await state.engine?.dispose();
     state.engine = null;
     resetFits();
-    let bytes: Uint8Array;
+    let bytes: Uint8Array | null;
     let layers: LayerInfo[];
     let untrained = false;
     let parameters: number | undefined;
@@ -196,10 +210,20 @@ const api = {
       state.lmName = choice.name;
       state.modelKey = `cached:${choice.id}`;
     }
-    state.engine = await SentenceEngine.create(webOrt, bytes, vocabSize);
+    const opening = sessionFromBytes(bytes, vocabSize);
+    bytes = null;
+    state.engine = await opening;
     state.layers = layers;
     if (state.table?.source === 'synthetic') state.table = null;
     return { name: state.lmName, layers, untrained, parameters, tokenizerIncluded, backend: `WASM · ${threads} thread${threads === 1 ? '' : 's'}` };
+  },
+
+  /** Features of `sentences` on every sweep layer, straight from the model (the feature cache is bypassed): the
+   * bench's and browser tests' view of what the lab computes. */
+  async recordSentences(sentences: string[]): Promise<SentenceFeatures> {
+    const { engine, tokenizer } = requireReady();
+    const f = await engine.features(tokenizer, sentences, state.layers.map((l) => l.tensor), { signal: newJob() });
+    return Comlink.transfer(f, [f.surprisal.buffer, ...Object.values(f.features).map((x) => x.data.buffer)]);
   },
 
   tokenizerSummary(): TokenizerSummary {
