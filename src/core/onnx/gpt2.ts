@@ -294,6 +294,10 @@ const TAG_TENSOR_RAW_DATA = (9 << 3) | 2;
  * encode the small parts with protobufjs and append each initializer (header + raw_data) by hand
  * into one preallocated buffer, generating its values on the way.
  */
+/** Floats generated per step when writing weights. Even, so fillNormal's Box–Muller pairs fall exactly as in one
+ * whole-tensor fill: the weights are the same for a given seed. */
+const FILL_CHUNK = 1 << 20;
+
 function serializeWithInitializers(model: IModelProto, graph: GraphProto, inits: Initializer[], rng: Rng, onProgress?: ProgressFn): Uint8Array {
   const modelHead = onnx.ModelProto.encode(model).finish();
   const graphHead = onnx.GraphProto.encode(graph).finish();
@@ -307,6 +311,7 @@ function serializeWithInitializers(model: IModelProto, graph: GraphProto, inits:
   const graphLength = graphHead.length + entries.reduce((a, e) => a + e.entryLength, 0);
   const total = modelHead.length + 1 + varintLength(graphLength) + graphLength;
   const out = new Uint8Array(total);
+  const scratch = new Float32Array(FILL_CHUNK);
   let o = 0;
   out.set(modelHead, o);
   o += modelHead.length;
@@ -325,10 +330,14 @@ function serializeWithInitializers(model: IModelProto, graph: GraphProto, inits:
     if (fill.kind === 'values') {
       out.set(fill.bytes, o);
     } else if (fill.kind === 'normal' || fill.kind === 'ones') {
-      const values = new Float32Array(e.count); // little-endian, as ONNX raw_data requires
-      if (fill.kind === 'normal') rng.fillNormal(values, fill.sd);
-      else values.fill(1);
-      out.set(new Uint8Array(values.buffer), o);
+      // Through one small scratch buffer rather than a whole tensor at a time (the embedding alone is 150 MB for
+      // GPT-2 small). Float32Array is little-endian, as ONNX raw_data requires.
+      for (let done = 0; done < e.count; done += FILL_CHUNK) {
+        const part = scratch.subarray(0, Math.min(FILL_CHUNK, e.count - done));
+        if (fill.kind === 'normal') rng.fillNormal(part, fill.sd);
+        else part.fill(1);
+        out.set(new Uint8Array(part.buffer, 0, part.length * 4), o + done * 4);
+      }
     } // zeros: the buffer is already zero
     o += e.byteLength;
     onProgress?.({ done: o, total, phase: 'building GPT-2 weights' });
