@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
+import { forWire } from '../src/core/wire-errors';
 import { CancelledError, UserFacingError, type FloatTensor, type Progress } from '../src/core/types';
 import { gramGpu, rdmGpu } from '../src/core/metrics/gpu';
 import { wasmKernelsActive } from '../src/core/metrics/linalg';
@@ -18,17 +19,6 @@ import type { ComputeApi, ComputeBackendInfo, ComputePreference, ScoreJob, Score
 
 let info: ComputeBackendInfo | null = null;
 const jobs = new Map<string, AbortController>();
-
-/** Errors cross comlink as Error{name, message}; keep the name and put the hint on a second line. */
-function forWire(e: unknown): Error {
-  if (e instanceof UserFacingError) {
-    const err = new Error(e.hint ? `${e.message}\n${e.hint}` : e.message);
-    err.name = 'UserFacingError';
-    return err;
-  }
-  if (e instanceof CancelledError) return e;
-  return e instanceof Error ? e : new Error(String(e));
-}
 
 async function init(preference: ComputePreference): Promise<ComputeBackendInfo> {
   const probe = await probeWebGpu();

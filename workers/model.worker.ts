@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { forWire } from '../src/core/wire-errors';
 import { CancelledError, UserFacingError, throwIfAborted, type LayerActivation, type LayerInfo } from '../src/core/types';
 import { decodeModel, modelInputs, modelOutputs, type DecodedModel } from '../src/core/onnx/proto';
 import { listLayers } from '../src/core/onnx/layers';
@@ -42,17 +43,6 @@ const models = new Map<string, ModelState>();
 const jobs = new Map<string, AbortController>();
 let backendInfo: BackendInfo | null = null;
 let nextModel = 1;
-
-/** Errors cross comlink as plain Error{name,message}; keep the name so the UI can show user-facing ones as is. */
-function forWire(e: unknown): Error {
-  if (e instanceof UserFacingError) {
-    const err = new Error(e.hint ? `${e.message}\n${e.hint}` : e.message);
-    err.name = 'UserFacingError';
-    return err;
-  }
-  if (e instanceof CancelledError) return e;
-  return e instanceof Error ? e : new Error(String(e));
-}
 
 /** onnxruntime errors in words a person can act on (core mapping), plus out-of-memory, which happens here. */
 function explainOrtError(e: unknown, ep: ExecutionProvider, what: string): Error {

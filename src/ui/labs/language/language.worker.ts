@@ -19,7 +19,7 @@ import { UserFacingError, type FloatTensor, type LayerInfo, type ProgressFn } fr
 import { configureOrt, webOrt } from '../microstim/ort-web';
 import { externalizeInitializers } from '../../../core/onnx/external-data';
 import type { OrtSessionOptions } from '../../../core/engine';
-import { withFoldedHints } from '../microstim/worker-errors';
+import { withWireErrors } from '../../../core/wire-errors';
 import { SentenceEngine, type FeatureOptions, type SentenceFeatures } from './engine';
 import { SentenceFeatureCache } from '../../../core/language/feature-cache';
 import { DEMO_POOL, templateSentences } from './demo-pool';
@@ -364,4 +364,4 @@ const api = {
 };
 
 export type LanguageWorkerApi = typeof api;
-Comlink.expose(withFoldedHints(api));
+Comlink.expose(withWireErrors(api));

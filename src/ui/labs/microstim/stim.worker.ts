@@ -27,7 +27,7 @@ import {
 import { UserFacingError, type LayerInfo, type ProgressFn } from '../../../core/types';
 import { OrtStimEngine, defaultReadout } from '../../../core/stim/ort-engine';
 import { configureOrt, webOrt } from './ort-web';
-import { withFoldedHints } from './worker-errors';
+import { withWireErrors } from '../../../core/wire-errors';
 import { syntheticFaceSet, type NamedGrayImage } from './demo-images';
 import type { CategoryChoice, CategorySummary, ImagePreview, ModelChoice, ModelSummary, NamedBytes, SheetOptionsUi, SheetSummary, SweepOutcome } from './protocol';
 import type { DosePoint, SiteResult } from '../../../core/stim/experiment';
@@ -266,4 +266,4 @@ function batchOf(engine: OrtStimEngine): number {
 }
 
 export type MicrostimWorkerApi = typeof api;
-Comlink.expose(withFoldedHints(api));
+Comlink.expose(withWireErrors(api));
