@@ -22,8 +22,8 @@ import { buildGpt2Model, GPT2_SIZES, gpt2ParamCount } from '../src/core/onnx/gpt
 import { openAppBench, openLanguageBench, type AppRecording } from './bench/web';
 import { timeOrtRuns, type TimingResult } from './bench/ort-timing';
 import { loadTokenizer } from '../src/core/text/tokenizer';
-import { SentenceEngine } from '../src/ui/labs/language/engine';
-import { templateSentences } from '../src/ui/labs/language/demo-pool';
+import { SentenceEngine } from '../src/core/language/sentence-engine';
+import { templateSentences } from '../src/core/language/demo-pool';
 import type { OrtModule, OrtSession } from '../src/core/engine';
 import { runScoringBench } from './bench/scoring';
 import { printTable, type BenchRow } from './bench/table';

@@ -12,10 +12,10 @@ import { CancelledError, UserFacingError, type FloatTensor, type Progress } from
 import { gramGpu, rdmGpu } from '../src/core/metrics/gpu';
 import { wasmKernelsActive } from '../src/core/metrics/linalg';
 import { probeWebGpu } from './backend';
-import { featureShape, gramMatrix, activationMatrix, scoreLayers } from '../src/ui/labs/predictivity/scoring';
+import { featureShape, gramMatrix, activationMatrix, scoreLayers } from '../src/core/predictivity/scoring';
 import { rdm } from '../src/core/metrics/rsa';
 import type { Matrix } from '../src/core/metrics/linalg';
-import type { ComputeApi, ComputeBackendInfo, ComputePreference, ScoreJob, ScoreResult } from '../src/ui/labs/predictivity/compute-api';
+import type { ComputeApi, ComputeBackendInfo, ComputePreference, ScoreJob, ScoreResult } from './compute-api';
 
 let info: ComputeBackendInfo | null = null;
 const jobs = new Map<string, AbortController>();

@@ -1,7 +1,7 @@
 /** A benchmark bundle (src/core/data) in the form the layer scorer (same as the browser's Predictivity lab) takes. */
 import type { Benchmark } from '../core/data/bundle';
 import { rsmToRdm } from '../core/metrics/rsa';
-import type { ScoringBenchmark } from '../ui/labs/predictivity/scoring';
+import type { ScoringBenchmark } from '../core/predictivity/scoring';
 
 export function toScoringBenchmark(b: Benchmark): ScoringBenchmark {
   const m = b.manifest;

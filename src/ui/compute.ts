@@ -4,9 +4,9 @@
  */
 import * as Comlink from 'comlink';
 import type { Progress } from '../core/types';
-import type { ComputeApi, ScoreJob, ScoreResult } from './labs/predictivity/compute-api';
+import type { ComputeApi, ScoreJob, ScoreResult } from '../../workers/compute-api';
 
-export type { ComputeApi, ComputeBackendInfo, ComputePreference, ScoreJob, ScoreResult } from './labs/predictivity/compute-api';
+export type { ComputeApi, ComputeBackendInfo, ComputePreference, ScoreJob, ScoreResult } from '../../workers/compute-api';
 
 let compute: Comlink.Remote<ComputeApi> | null = null;
 

@@ -20,8 +20,8 @@ import { buildGpt2Model, gpt2Layers, GPT2_SIZES } from '../../src/core/onnx/gpt2
 import { loadTokenizer } from '../../src/core/text/tokenizer';
 import { syntheticResponses } from '../../src/core/language/synthetic';
 import { scoreLayers } from '../../src/core/language/encoding';
-import { SentenceEngine } from '../../src/ui/labs/language/engine';
-import { templateSentences } from '../../src/ui/labs/language/demo-pool';
+import { SentenceEngine } from '../../src/core/language/sentence-engine';
+import { templateSentences } from '../../src/core/language/demo-pool';
 import type { OrtModule } from '../../src/core/engine';
 import { openLanguageBench } from '../../tools/bench/web';
 

@@ -15,7 +15,7 @@ import type { Browser } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
 import { launchBrowser, openPage, type BrowserSession } from '../support/browser';
 import { ExperimentStore, parseExperimentsFile } from '../../src/core/experiments';
-import type { SiteResult } from '../../src/ui/labs/microstim/protocol';
+import type { SiteResult } from '../../workers/microstim-api';
 import { pearsonWithCI } from '../../src/core/stim/psychometric';
 
 const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');

@@ -10,8 +10,8 @@ import { ExperimentStore, type Experiment, type ExperimentInput } from '../../sr
 import { UserFacingError } from '../../src/core/types';
 import { microstimExperiment, savedMicrostimRun, type MicrostimRun } from '../../src/ui/notebook/microstim';
 import { languageExperiment, savedLanguageRun, type LanguageRun } from '../../src/ui/notebook/language';
-import type { SiteResult } from '../../src/ui/labs/microstim/protocol';
-import type { ScoredSentence } from '../../src/ui/labs/language/protocol';
+import type { SiteResult } from '../../workers/microstim-api';
+import type { ScoredSentence } from '../../workers/language-api';
 
 let dbCounter = 0;
 const stores: ExperimentStore[] = [];

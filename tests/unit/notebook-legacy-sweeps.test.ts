@@ -11,7 +11,7 @@ import { ExperimentStore, type ExperimentInput } from '../../src/core/experiment
 import { UserFacingError } from '../../src/core/types';
 import { migrateLegacySweeps, migrateLegacySweepsOrThrow, type LegacySweep } from '../../src/ui/notebook/legacy-sweeps';
 import { savedMicrostim } from '../../src/ui/notebook/microstim';
-import type { SiteResult } from '../../src/ui/labs/microstim/protocol';
+import type { SiteResult } from '../../workers/microstim-api';
 
 process.env.TZ = 'UTC'; // names carry the save time in local time
 

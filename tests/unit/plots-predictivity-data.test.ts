@@ -8,7 +8,7 @@ import { CancelledError } from '../../src/core/types';
 import { kFoldSplits } from '../../src/core/metrics/crossval';
 import { DEFAULT_ALPHAS } from '../../src/core/metrics/ridge';
 import { matrix } from '../../src/core/metrics/linalg';
-import { gramMatrix, scoreLayers, type LayerRegionScore, type ScoringBenchmark } from '../../src/ui/labs/predictivity/scoring';
+import { gramMatrix, scoreLayers, type LayerRegionScore, type ScoringBenchmark } from '../../src/core/predictivity/scoring';
 import { commitments, defaultValue, heatmapData, layerCurves, leaderboard, predictionPoints, scoresTable } from '../../src/ui/labs/predictivity/views';
 
 function seeded(seed: number) {

@@ -4,10 +4,10 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { runPredictivity, LAYERS_PER_PASS, type ModelToRun, type RunOptions } from '../../src/ui/labs/predictivity/runner';
-import { ScoreStore } from '../../src/ui/labs/predictivity/store';
-import type { LoadedBenchmark } from '../../src/ui/labs/predictivity/benchmarks';
-import type { LayerRegionScore } from '../../src/ui/labs/predictivity/scoring';
+import { runPredictivity, LAYERS_PER_PASS, type ModelToRun, type RunOptions } from '../../src/core/predictivity/runner';
+import { ScoreStore } from '../../src/core/predictivity/score-store';
+import type { LoadedBenchmark } from '../../src/core/predictivity/benchmarks';
+import type { LayerRegionScore } from '../../src/core/predictivity/scoring';
 import type { LayerActivation } from '../../src/core/types';
 
 const benchmark = {

@@ -32,7 +32,7 @@ import { toScoringBenchmark } from '../../src/cli/benchmark';
 import { recordImages } from '../../src/cli/features';
 import { loadOrtNode } from '../../src/cli/ort';
 import { stderrProgress } from '../../src/cli/progress';
-import { scoreLayers, type LayerRegionScore, type MetricKind } from '../../src/ui/labs/predictivity/scoring';
+import { scoreLayers, type LayerRegionScore, type MetricKind } from '../../src/core/predictivity/scoring';
 import { randomizeWeights } from './untrained';
 import type { LayerInfo } from '../../src/core/types';
 

@@ -1,6 +1,6 @@
 /**
  * Bench (b): ridge scoring speed, silico (the app's scoring code: Gram matrix + kernel ridge with
- * leave-one-out alpha choice, src/ui/labs/predictivity/scoring.ts + src/core/metrics) vs scikit-learn
+ * leave-one-out alpha choice, src/core/predictivity/scoring.ts + src/core/metrics) vs scikit-learn
  * RidgeCV via /usr/bin/python3 on the same features, responses and folds, in the same run.
  *   b1  all MobileNetV2 layers (but the logits; features pooled to ≤ 8192 as in docs/results.md) recorded on
  *       Cowley V4 session 210305 (400 images, 70 neurons), 5-fold CV: total time, and the slowest and fastest layers
@@ -19,7 +19,7 @@ import { kFoldSplits } from '../../src/core/metrics/crossval';
 import { DEFAULT_ALPHAS, fitKernelRidge } from '../../src/core/metrics/ridge';
 import { centerKernel, matrix, type Matrix } from '../../src/core/metrics/linalg';
 import { gaussian, seededRandom } from '../../src/core/metrics/stats';
-import { gramMatrix, scoreLayers } from '../../src/ui/labs/predictivity/scoring';
+import { gramMatrix, scoreLayers } from '../../src/core/predictivity/scoring';
 import { toScoringBenchmark } from '../../src/cli/benchmark';
 import { recordImages } from '../../src/cli/features';
 import { loadVisionModel } from '../../src/cli/inputs';

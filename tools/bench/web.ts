@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../tests/support/browser';
 import { DIST, startServer, type TestServer } from '../../tests/support/server';
 import type { ModelEngineApi } from '../../workers/model-api';
-import type { LanguageWorkerApi } from '../../src/ui/labs/language/language.worker';
-import type { LmChoice } from '../../src/ui/labs/language/protocol';
+import type { LanguageWorkerApi } from '../../workers/language.worker';
+import type { LmChoice } from '../../workers/language-api';
 import { timeOrtRuns, type TimingRequest, type TimingResult } from './ort-timing';
 
 // tsx (esbuild keepNames) wraps functions in __name(...): functions shipped as source need it defined.

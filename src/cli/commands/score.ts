@@ -10,7 +10,7 @@ import { note, stderrProgress } from '../progress';
 import { UserFacingError } from '../../core/types';
 import { readBundle, stimulusBytes, type Benchmark } from '../../core/data/bundle';
 import { syntheticBundle } from '../../core/data/synthetic';
-import { scoreLayers, type MetricKind } from '../../ui/labs/predictivity/scoring';
+import { scoreLayers, type MetricKind } from '../../core/predictivity/scoring';
 
 /** `--bundle synthetic` is the built-in synthetic demo benchmark (not brain data). */
 export const SYNTHETIC_BUNDLE = 'synthetic';

@@ -1,7 +1,7 @@
 /** Language lab runs ⇄ notebook entries: what the lab saves, and reading it back when re-opened. */
 import type { Experiment, ExperimentInput } from '../../core/experiments';
 import { UserFacingError } from '../../core/types';
-import type { EncodingSummary, PoolRanking, ScoredSentence, SearchStatus, SweepResult, TableSummary } from '../labs/language/protocol';
+import type { EncodingSummary, PoolRanking, ScoredSentence, SearchStatus, SweepResult, TableSummary } from '../../../workers/language-api';
 
 export interface LanguageSettings {
   /** Tokenizer name (tokenizer.json), or '' when the model brought its own. */

@@ -7,7 +7,7 @@
  */
 import { deleteDB, openDB } from 'idb';
 import { experimentStore, type ExperimentInput, type ExperimentStore } from '../../core/experiments';
-import type { SweepOutcome } from '../labs/microstim/protocol';
+import type { SweepOutcome } from '../../../workers/microstim-api';
 import type { MicrostimSettings, SheetlessResults } from './microstim';
 
 export const LEGACY_SWEEPS_DB = 'silico-microstim';

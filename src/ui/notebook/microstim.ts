@@ -2,7 +2,7 @@
 import type { Experiment, ExperimentInput } from '../../core/experiments';
 import { UserFacingError } from '../../core/types';
 import type { AfrazSite } from '../../core/stim/experiment';
-import type { DosePoint, SheetSummary, SiteResult, SweepOutcome } from '../labs/microstim/protocol';
+import type { DosePoint, SheetSummary, SiteResult, SweepOutcome } from '../../../workers/microstim-api';
 
 export interface MicrostimSettings {
   layer: string;

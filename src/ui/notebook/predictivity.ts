@@ -1,6 +1,6 @@
 /** Predictivity runs ⇄ notebook entries: what the lab saves, and reading it back when re-opened. */
 import type { Experiment, ExperimentInput } from '../../core/experiments';
-import type { LayerRegionScore, MetricKind } from '../labs/predictivity/scoring';
+import type { LayerRegionScore, MetricKind } from '../../core/predictivity/scoring';
 
 export interface PredictivityRun {
   modelKey: string;

@@ -1,12 +1,12 @@
 /** Main-thread side of the Language lab worker (comlink), created lazily once per page load. */
 import * as Comlink from 'comlink';
-import type { LanguageWorkerApi } from './language.worker';
-import type { SearchStatus } from './protocol';
+import type { LanguageWorkerApi } from '../../../../workers/language.worker';
+import type { SearchStatus } from '../../../../workers/language-api';
 
 let remote: Comlink.Remote<LanguageWorkerApi> | null = null;
 
 export function languageWorker(): Comlink.Remote<LanguageWorkerApi> {
-  remote ??= Comlink.wrap<LanguageWorkerApi>(new Worker(new URL('./language.worker.ts', import.meta.url), { type: 'module', name: 'silico-language' }));
+  remote ??= Comlink.wrap<LanguageWorkerApi>(new Worker(new URL('../../../../workers/language.worker.ts', import.meta.url), { type: 'module', name: 'silico-language' }));
   return remote;
 }
 

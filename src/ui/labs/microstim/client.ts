@@ -1,11 +1,11 @@
 /** Main-thread side of the Microstimulation lab worker (comlink), created lazily once per page load. */
 import * as Comlink from 'comlink';
-import type { MicrostimWorkerApi } from './stim.worker';
+import type { MicrostimWorkerApi } from '../../../../workers/microstim.worker';
 
 let microstim: Comlink.Remote<MicrostimWorkerApi> | null = null;
 
 export function microstimWorker(): Comlink.Remote<MicrostimWorkerApi> {
-  microstim ??= Comlink.wrap<MicrostimWorkerApi>(new Worker(new URL('./stim.worker.ts', import.meta.url), { type: 'module', name: 'silico-microstim' }));
+  microstim ??= Comlink.wrap<MicrostimWorkerApi>(new Worker(new URL('../../../../workers/microstim.worker.ts', import.meta.url), { type: 'module', name: 'silico-microstim' }));
   return microstim;
 }
 

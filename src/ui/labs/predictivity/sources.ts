@@ -4,8 +4,8 @@
  * the data module's (src/core/data).
  */
 import { UserFacingError } from '../../../core/types';
-import { bundleToBenchmark, loadSyntheticBenchmark, readBundleFiles, readBundleZipBytes } from './bundles';
-import type { LoadedBenchmark } from './benchmarks';
+import { bundleToBenchmark, loadSyntheticBenchmark, readBundleFiles, readBundleZipBytes } from '../../../core/predictivity/bundles';
+import type { LoadedBenchmark } from '../../../core/predictivity/benchmarks';
 
 export interface BenchmarkOption {
   id: string;

@@ -7,7 +7,7 @@ import type { HeatmapData } from '../../plots/heatmap';
 import type { LayerCurve } from '../../plots/layerCurves';
 import type { ScatterPoint } from '../../plots/scatter';
 import { numberIn, numberParam, oneOf, type UrlState } from '../../url-state';
-import type { LayerRegionScore, MetricKind } from './scoring';
+import type { LayerRegionScore, MetricKind } from '../../../core/predictivity/scoring';
 
 /** Which number the views show: ceiled (score / noise ceiling) or raw. */
 export type ScoreValue = 'ceiled' | 'raw';

@@ -1,6 +1,6 @@
 /** The compute worker's API (types only, shared by workers/compute.worker.ts and src/ui/compute.ts). */
-import type { FloatTensor, Progress } from '../../../core/types';
-import type { LayerRegionScore, MetricKind, ScoringBenchmark } from './scoring';
+import type { FloatTensor, Progress } from '../src/core/types';
+import type { LayerRegionScore, MetricKind, ScoreResult, ScoringBenchmark } from '../src/core/predictivity/scoring';
 
 /** 'auto': WebGPU on a hardware adapter, else CPU; 'gpu' forces WebGPU (even a software adapter). */
 export type ComputePreference = 'auto' | 'gpu' | 'cpu';
@@ -27,16 +27,11 @@ export interface ScoreJob {
   cancelFlag?: SharedArrayBuffer;
 }
 
-export interface ScoreResult {
-  scores: LayerRegionScore[];
-  /** Which backend computed the Gram matrices / RDMs, and any fallback that happened. */
-  backend: 'webgpu' | 'cpu';
-  notes: string[];
-}
-
 export interface ComputeApi {
   init(preference: ComputePreference): Promise<ComputeBackendInfo>;
   backend(): Promise<ComputeBackendInfo>;
   score(job: ScoreJob, onProgress?: (p: Progress) => void): Promise<ScoreResult>;
   cancel(jobId: string): Promise<void>;
 }
+
+export type { ScoreResult };

@@ -5,15 +5,15 @@
  */
 import * as Comlink from 'comlink';
 import { unzipSync } from 'fflate';
-import { listLayers } from '../../../core/onnx/layers';
-import { decodeModel } from '../../../core/onnx/proto';
-import { buildHmaxModel } from '../../../core/onnx/hmax';
-import { ModelCache } from '../../../core/store/cache';
-import { afrazTrials, afrazStimulus, type GrayImage, type TaskTrial } from '../../../core/stim/noise';
-import { seededRng } from '../../../core/stim/random';
-import type { CorticalSheet } from '../../../core/stim/sheet';
-import type { FaceDecoder } from '../../../core/stim/decoder';
-import { decodeFace } from '../../../core/stim/decoder';
+import { listLayers } from '../src/core/onnx/layers';
+import { decodeModel } from '../src/core/onnx/proto';
+import { buildHmaxModel } from '../src/core/onnx/hmax';
+import { ModelCache } from '../src/core/store/cache';
+import { afrazTrials, afrazStimulus, type GrayImage, type TaskTrial } from '../src/core/stim/noise';
+import { seededRng } from '../src/core/stim/random';
+import type { CorticalSheet } from '../src/core/stim/sheet';
+import type { FaceDecoder } from '../src/core/stim/decoder';
+import { decodeFace } from '../src/core/stim/decoder';
 import {
   buildSheetWithEngine,
   doseResponse,
@@ -23,15 +23,15 @@ import {
   sweepSites,
   trainDecoderWithEngine,
   type TaskResult,
-} from '../../../core/stim/experiment';
-import { UserFacingError, type LayerInfo, type ProgressFn } from '../../../core/types';
-import { OrtStimEngine, defaultReadout } from '../../../core/stim/ort-engine';
+} from '../src/core/stim/experiment';
+import { UserFacingError, type LayerInfo, type ProgressFn } from '../src/core/types';
+import { OrtStimEngine, defaultReadout } from '../src/core/stim/ort-engine';
 import { configureOrt, webOrt } from './ort-web';
-import { withWireErrors } from '../../../core/wire-errors';
-import { syntheticFaceSet, type NamedGrayImage } from './demo-images';
-import type { CategoryChoice, CategorySummary, ImagePreview, ModelChoice, ModelSummary, NamedBytes, SheetOptionsUi, SheetSummary, SweepOutcome } from './protocol';
-import type { DosePoint, SiteResult } from '../../../core/stim/experiment';
-import type { StimulationParams } from '../../../core/stim/spread';
+import { withWireErrors } from '../src/core/wire-errors';
+import { syntheticFaceSet, type NamedGrayImage } from '../src/core/stim/demo-images';
+import type { CategoryChoice, CategorySummary, ImagePreview, ModelChoice, ModelSummary, NamedBytes, SheetOptionsUi, SheetSummary, SweepOutcome } from './microstim-api';
+import type { DosePoint, SiteResult } from '../src/core/stim/experiment';
+import type { StimulationParams } from '../src/core/stim/spread';
 
 const IMAGE_EXT = /\.(png|jpe?g|webp|gif|bmp)$/i;
 

@@ -1,8 +1,8 @@
 /** What crosses between the Microstimulation page and its worker (structured-clone friendly). */
-import type { LayerInfo } from '../../../core/types';
-import type { LogisticCurve, PsychometricPoint, Correlation } from '../../../core/stim/psychometric';
-import type { DosePoint, SiteResult } from '../../../core/stim/experiment';
-import type { StimulationParams } from '../../../core/stim/spread';
+import type { LayerInfo } from '../src/core/types';
+import type { LogisticCurve, PsychometricPoint, Correlation } from '../src/core/stim/psychometric';
+import type { DosePoint, SiteResult } from '../src/core/stim/experiment';
+import type { StimulationParams } from '../src/core/stim/spread';
 
 export type ModelChoice = { kind: 'builtin'; id: 'hmax' } | { kind: 'cached'; id: string; name: string } | { kind: 'file'; name: string; bytes: Uint8Array };
 

@@ -1,5 +1,5 @@
 /** What crosses between the Language page and its worker (structured-clone friendly). */
-import type { LayerInfo } from '../../../core/types';
+import type { LayerInfo } from '../src/core/types';
 
 export type LmChoice = { kind: 'builtin'; size: 'tiny' | 'mini' | 'small' } | { kind: 'cached'; id: string; name: string };
 

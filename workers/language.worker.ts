@@ -4,26 +4,26 @@
  * engine.ts. Nothing heavy runs on the page's main thread.
  */
 import * as Comlink from 'comlink';
-import { buildGpt2Model, gpt2Layers, gpt2ParamCount, GPT2_SIZES, type Gpt2Size } from '../../../core/onnx/gpt2';
-import { listLayers } from '../../../core/onnx/layers';
-import { exposeTensors } from '../../../core/onnx/expose';
-import { decodeModel } from '../../../core/onnx/proto';
-import { loadTokenizer, type TextTokenizer } from '../../../core/text/tokenizer';
-import { aggregateSentences, parseResponseTable, type ResponseTable, type SentenceTable } from '../../../core/language/table';
-import { participantNoiseCeiling } from '../../../core/language/ceiling';
-import { fitEncodingModel, heldOutPerformance, predictEncoding, scoreLayers, type EncodingModel } from '../../../core/language/encoding';
-import { createSearchState, rankPool, runSearch, sentenceKey, vocabularyFromPool, wordCount, wordSubstitutionProposer, type SearchState, type SentenceScore } from '../../../core/language/search';
-import { syntheticResponses } from '../../../core/language/synthetic';
-import { ModelCache } from '../../../core/store/cache';
-import { UserFacingError, type FloatTensor, type LayerInfo, type ProgressFn } from '../../../core/types';
-import { configureOrt, webOrt } from '../microstim/ort-web';
-import { externalizeInitializers } from '../../../core/onnx/external-data';
-import type { OrtSessionOptions } from '../../../core/engine';
-import { withWireErrors } from '../../../core/wire-errors';
-import { SentenceEngine, type FeatureOptions, type SentenceFeatures } from './engine';
-import { SentenceFeatureCache } from '../../../core/language/feature-cache';
-import { DEMO_POOL, templateSentences } from './demo-pool';
-import type { EncodingSummary, LmChoice, LmSummary, PoolFilters, PoolRanking, ScoredSentence, SearchOptionsUi, SearchStatus, SweepResult, TableSummary, TokenizerSummary } from './protocol';
+import { buildGpt2Model, gpt2Layers, gpt2ParamCount, GPT2_SIZES, type Gpt2Size } from '../src/core/onnx/gpt2';
+import { listLayers } from '../src/core/onnx/layers';
+import { exposeTensors } from '../src/core/onnx/expose';
+import { decodeModel } from '../src/core/onnx/proto';
+import { loadTokenizer, type TextTokenizer } from '../src/core/text/tokenizer';
+import { aggregateSentences, parseResponseTable, type ResponseTable, type SentenceTable } from '../src/core/language/table';
+import { participantNoiseCeiling } from '../src/core/language/ceiling';
+import { fitEncodingModel, heldOutPerformance, predictEncoding, scoreLayers, type EncodingModel } from '../src/core/language/encoding';
+import { createSearchState, rankPool, runSearch, sentenceKey, vocabularyFromPool, wordCount, wordSubstitutionProposer, type SearchState, type SentenceScore } from '../src/core/language/search';
+import { syntheticResponses } from '../src/core/language/synthetic';
+import { ModelCache } from '../src/core/store/cache';
+import { UserFacingError, type FloatTensor, type LayerInfo, type ProgressFn } from '../src/core/types';
+import { configureOrt, webOrt } from './ort-web';
+import { externalizeInitializers } from '../src/core/onnx/external-data';
+import type { OrtSessionOptions } from '../src/core/engine';
+import { withWireErrors } from '../src/core/wire-errors';
+import { SentenceEngine, type FeatureOptions, type SentenceFeatures } from '../src/core/language/sentence-engine';
+import { SentenceFeatureCache } from '../src/core/language/feature-cache';
+import { DEMO_POOL, templateSentences } from '../src/core/language/demo-pool';
+import type { EncodingSummary, LmChoice, LmSummary, PoolFilters, PoolRanking, ScoredSentence, SearchOptionsUi, SearchStatus, SweepResult, TableSummary, TokenizerSummary } from './language-api';
 
 const SWEEP_KINDS = new Set<LayerInfo['kind']>(['embedding', 'residual', 'norm']);
 

@@ -5,8 +5,8 @@
  * these models are small and WASM gives bit-stable results across machines.
  */
 import * as ort from 'onnxruntime-web';
-import type { OrtModule, OrtSession, OrtSessionOptions } from '../../../core/engine';
-import { UserFacingError } from '../../../core/types';
+import type { OrtModule, OrtSession, OrtSessionOptions } from '../src/core/engine';
+import { UserFacingError } from '../src/core/types';
 
 let configured = false;
 

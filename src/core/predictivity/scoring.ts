@@ -7,12 +7,12 @@
  * layer's K is computed once (float64 accumulation on the CPU, or float32 on the GPU) and shared by all
  * regions.
  */
-import { UserFacingError, throwIfAborted, type FloatTensor, type ProgressFn } from '../../../core/types';
-import { crossValidatedPredictivity } from '../../../core/metrics/crossval';
-import { ceiledScore, splitHalfReliability, type RepeatedResponses } from '../../../core/metrics/ceiling';
-import { gram, matrix, type Matrix } from '../../../core/metrics/linalg';
-import { meanRdm, rdm, rsaScore, type RdmComparison } from '../../../core/metrics/rsa';
-import { median, standardError } from '../../../core/metrics/stats';
+import { UserFacingError, throwIfAborted, type FloatTensor, type ProgressFn } from '../types';
+import { crossValidatedPredictivity } from '../metrics/crossval';
+import { ceiledScore, splitHalfReliability, type RepeatedResponses } from '../metrics/ceiling';
+import { gram, matrix, type Matrix } from '../metrics/linalg';
+import { meanRdm, rdm, rsaScore, type RdmComparison } from '../metrics/rsa';
+import { median, standardError } from '../metrics/stats';
 
 export type MetricKind = 'ridge' | 'pls' | 'rsa';
 
@@ -215,4 +215,12 @@ export async function scoreLayers(
     }
   }
   return results;
+}
+
+/** What the compute worker returns for one scoring job. */
+export interface ScoreResult {
+  scores: LayerRegionScore[];
+  /** Which backend computed the Gram matrices / RDMs, and any fallback that happened. */
+  backend: 'webgpu' | 'cpu';
+  notes: string[];
 }

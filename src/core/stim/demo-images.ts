@@ -5,8 +5,8 @@
  * localizer: use real photographs (e.g. fLoc, Stigliani et al. 2015) for anything you want to report.
  * Plain TS (no DOM) so it runs in the lab worker. Images are 8-bit grayscale, row-major, side × side.
  */
-import { seededRng, type Rng } from '../../../core/stim/random';
-import type { GrayImage } from '../../../core/stim/noise';
+import { seededRng, type Rng } from './random';
+import type { GrayImage } from './noise';
 
 /** A core gray image with a display name. */
 export interface NamedGrayImage extends GrayImage {

@@ -4,11 +4,10 @@
  * passes of LAYERS_PER_PASS; the two workers run side by side — while one pass is scored, the next is
  * recorded — so at most two passes' activations are in memory.
  */
-import { CancelledError, throwIfAborted, type LayerActivation, type Progress } from '../../../core/types';
-import type { LayerRegionScore, MetricKind } from './scoring';
+import { CancelledError, throwIfAborted, type LayerActivation, type Progress } from '../types';
+import type { LayerRegionScore, MetricKind, ScoreResult } from './scoring';
 import type { LoadedBenchmark } from './benchmarks';
-import type { ScoreStore } from './store';
-import type { ScoreResult } from './compute-api';
+import type { ScoreStore } from './score-store';
 
 export interface ModelToRun {
   /** Stable id used in caches and tables, e.g. "builtin:hmax". */

@@ -6,12 +6,12 @@
  * as for core/stim/ort-engine.ts.
  * A BOS token (<|endoftext|>) is prepended so every word token has a context and gets a surprisal.
  */
-import { batchSentences } from '../../../core/text/batch';
-import { lastTokenPool } from '../../../core/text/pooling';
-import { sentenceSurprisal, tokenSurprisals } from '../../../core/text/surprisal';
-import type { TextTokenizer } from '../../../core/text/tokenizer';
-import { CancelledError, UserFacingError, throwIfAborted, type ProgressFn } from '../../../core/types';
-import type { OrtModule, OrtSession, OrtSessionOptions, OrtTensor } from '../../../core/engine';
+import { batchSentences } from '../text/batch';
+import { lastTokenPool } from '../text/pooling';
+import { sentenceSurprisal, tokenSurprisals } from '../text/surprisal';
+import type { TextTokenizer } from '../text/tokenizer';
+import { CancelledError, UserFacingError, throwIfAborted, type ProgressFn } from '../types';
+import type { OrtModule, OrtSession, OrtSessionOptions, OrtTensor } from '../engine';
 
 export interface SentenceFeatures {
   /** Per layer: row-major [sentences x width]. */

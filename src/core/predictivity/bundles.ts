@@ -1,8 +1,8 @@
 /** Adapter from the data module's benchmark bundles (src/core/data) to the lab's LoadedBenchmark. */
-import { UserFacingError } from '../../../core/types';
-import { readBundle, readBundleAsync, readBundleZipAsync, stimulusBytes, type Benchmark } from '../../../core/data/bundle';
-import { syntheticBundle } from '../../../core/data/synthetic';
-import { rsmToRdm } from '../../../core/metrics/rsa';
+import { UserFacingError } from '../types';
+import { readBundle, readBundleAsync, readBundleZipAsync, stimulusBytes, type Benchmark } from '../data/bundle';
+import { syntheticBundle } from '../data/synthetic';
+import { rsmToRdm } from '../metrics/rsa';
 import type { LoadedBenchmark } from './benchmarks';
 import type { ScoringBenchmark, ScoringRegion } from './scoring';
 
