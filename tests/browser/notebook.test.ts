@@ -7,18 +7,16 @@
  * seeded in the page with the raw indexedDB API) moved into the notebook once and re-opened; screenshots.
  */
 import 'fake-indexeddb/auto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { beforeAll, expect, test } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { startServer, type TestServer } from '../support/server';
-import { launchBrowser, openPage, type BrowserSession } from '../support/browser';
+import { join } from 'node:path';
+import { hasDist, useBrowser, type BrowserSession } from '../support/browser';
+import { describeIf } from '../support/ci';
 import { ExperimentStore, parseExperimentsFile } from '../../src/core/experiments';
 import type { SiteResult } from '../../workers/microstim-api';
 import { pearsonWithCI } from '../../src/core/stim/psychometric';
 
-const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');
 
 function site(i: number, dPrime: number, neighbourhoodDPrime: number, shift: number): SiteResult {
   const points = [-80, -40, 0, 40, 80].map((signal) => ({ signal, pFace: 1 / (1 + Math.exp(-0.06 * (signal + shift))), count: 8 }));
@@ -78,25 +76,18 @@ async function makeFile(): Promise<{ text: string; ids: string[] }> {
   return { text, ids: [a.id, b.id] };
 }
 
-describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let s: BrowserSession;
+// Every test opens its own page in a fresh browser context (empty IndexedDB and localStorage): none depends on another.
+describeIf(hasDist, 'Notebook page', () => {
+  const suite = useBrowser();
+  const server = { get url() { return suite.server.url; } };
   let dir: string;
 
-  beforeAll(async () => {
-    server = await startServer({ distDir: DIST });
-    browser = await launchBrowser();
-    s = await openPage(browser, `${server.url}/#/notebook`);
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'silico-notebook-'));
-  });
-  afterAll(async () => {
-    await s?.close();
-    await browser?.close();
-    await server?.close();
   });
 
   test('import, list, rename, delete + undo, export, bad file, re-open links', async () => {
+    const s: BrowserSession = await suite.open('/#/notebook');
     const { page } = s;
     await page.getByTestId('notebook-empty').waitFor({ timeout: 60_000 });
     const { text, ids } = await makeFile();
@@ -179,8 +170,8 @@ describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () =>
   });
 
   test('first-run tour: keyboard walkthrough, dismissed for good, re-opened from "?"', async () => {
+    const s = await suite.open('/#/');
     const { page } = s;
-    await page.goto(`${server.url}/#/`);
     // Automated browsers do not get it on their own; the "?" button opens it.
     expect(await page.getByTestId('tour').isVisible()).toBe(false);
     await page.getByTestId('tour-open').click();
@@ -207,7 +198,10 @@ describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () =>
   });
 
   test('sweeps saved by the old Microstimulation lab move into the notebook once and re-open', async () => {
+    const s = await suite.open('/#/notebook');
     const { page } = s;
+    // The Notebook page looks for the old database; it must not create one while doing so.
+    await page.getByTestId('notebook-empty').waitFor({ timeout: 60_000 });
     await page.goto(`${server.url}/#/`);
     const seed = (sweeps: unknown[]) =>
       page.evaluate(
@@ -226,7 +220,6 @@ describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () =>
         sweeps,
       );
     const legacyDbExists = () => page.evaluate(async () => (await indexedDB.databases()).some((d) => d.name === 'silico-microstim'));
-    // The Notebook page has looked for the old database (earlier tests) without creating one.
     expect(await legacyDbExists()).toBe(false);
     await seed(LEGACY_SWEEPS);
     expect(await legacyDbExists()).toBe(true);
@@ -263,7 +256,8 @@ describe.skipIf(!existsSync(resolve(DIST, 'index.html')))('Notebook page', () =>
     const saved = LEGACY_SWEEPS[0];
     expect(shown.map((r) => [r.site, r.shift])).toEqual(saved.sites.map((x) => [x.site, x.shift]));
     expect(shown.map((r) => r.cells)).toEqual(
-      saved.sites.map((x) => [String(x.site), x.dPrime.toFixed(2), x.neighbourhoodDPrime.toFixed(2), x.shift.toFixed(2), saved.controls.includes(x.site) ? 'control' : 'selective']),
+      // Sweeps saved by the old lab have no 95 % CI of the shift: "–".
+      saved.sites.map((x) => [String(x.site), x.dPrime.toFixed(2), x.neighbourhoodDPrime.toFixed(2), x.shift.toFixed(2), '–', saved.controls.includes(x.site) ? 'control' : 'selective']),
     );
     expect(await page.getByTestId('sweep-r').getAttribute('data-value')).toBe(String(saved.correlation!.r));
     // The plot's own fit through the points it drew gives the saved correlation.

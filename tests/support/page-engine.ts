@@ -2,26 +2,31 @@
  * Helpers for browser tests that drive the model worker through the page's test hook
  * (`window.__silico.engine`, the same comlink client the UI uses). Float data crosses as base64.
  */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { EpPreference, LoadedModel } from '../../workers/model-api';
 import { startServer, type TestServer } from './server';
 import { launchBrowser, openPage, type BrowserSession } from './browser';
 
 /**
- * Registers beforeAll/afterAll for a describe block: a test server, a headless browser and the app's home
- * page with the engine hook ready. Read `ctx.s` (the page session) inside tests.
+ * Registers hooks for a describe block: one test server and headless browser for the block (beforeAll), and
+ * for EACH test a fresh context and home page with the engine hook ready (beforeEach; closed afterEach), so no
+ * test depends on models or state an earlier test left in the worker. Read `ctx.s` inside tests.
  */
 export function useEnginePage(): { s: BrowserSession; server: TestServer } {
   const ctx = {} as { s: BrowserSession; server: TestServer; browser: Browser };
   beforeAll(async () => {
     ctx.server = await startServer();
     ctx.browser = await launchBrowser();
+  });
+  beforeEach(async () => {
     ctx.s = await openPage(ctx.browser, `${ctx.server.url}/#/`);
     await ctx.s.page.waitForFunction(() => (window as any).__silico?.engine);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await ctx.s?.close();
+  });
+  afterAll(async () => {
     await ctx.browser?.close();
     await ctx.server?.close();
   });
