@@ -40,7 +40,7 @@ export function formatHelp(spec: CommandSpec): string {
 /** Parses argv for a command; unknown options and missing required ones are user errors that point to --help. */
 export function parseCommandArgs(spec: CommandSpec, argv: string[]): { options: ParsedOptions; positionals: string[]; help: boolean } {
   const config: ParseArgsConfig = {
-    args: argv,
+    args: attachNegativeValues(spec, argv),
     allowPositionals: true,
     strict: true,
     options: {
@@ -71,6 +71,26 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): { options: 
   return { options, positionals: parsed.positionals, help };
 }
 
+/**
+ * `--folds -3` → `--folds=-3`: node's parseArgs refuses a value that starts with a dash ("argument is
+ * ambiguous"); a negative number after a string option is that option's value, so the option's own check
+ * can say what is wrong with it.
+ */
+function attachNegativeValues(spec: CommandSpec, argv: string[]): string[] {
+  const out: string[] = [];
+  const byShort = new Map(Object.entries(spec.options).filter(([, o]) => o.short).map(([name, o]) => [o.short!, name]));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith('--') ? a.slice(2) : /^-[A-Za-z]$/.test(a) ? byShort.get(a.slice(1)) : undefined;
+    const next = argv[i + 1];
+    if (name && spec.options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity|NaN)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export function stringOption(options: ParsedOptions, name: string): string | undefined {
   const v = options[name];
   return typeof v === 'string' && v !== '' ? v : undefined;
@@ -90,11 +110,13 @@ export function integerOption(options: ParsedOptions, name: string, min = 1): nu
   return n;
 }
 
-export function numberOption(options: ParsedOptions, name: string): number | undefined {
+/** A finite number, ≥ `min` when given (commands with ranges check them with their own message). */
+export function numberOption(options: ParsedOptions, name: string, min = -Infinity): number | undefined {
   const v = stringOption(options, name);
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n)) throw new UserFacingError(`--${name} must be a number, got "${v}".`);
+  if (n < min) throw new UserFacingError(`--${name} must be a number ≥ ${min}, got "${v}".`);
   return n;
 }
 
@@ -105,12 +127,13 @@ export function listOption(options: ParsedOptions, name: string): string[] | und
   return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-export function numberListOption(options: ParsedOptions, name: string): number[] | undefined {
+export function numberListOption(options: ParsedOptions, name: string, min = -Infinity): number[] | undefined {
   const list = listOption(options, name);
   if (list === undefined) return undefined;
   return list.map((s) => {
     const n = Number(s);
     if (!Number.isFinite(n)) throw new UserFacingError(`--${name} must be a comma-separated list of numbers, got "${s}".`);
+    if (n < min) throw new UserFacingError(`--${name} values must be ≥ ${min}, got "${s}".`);
     return n;
   });
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_FORMAT, readBundle, readBundleZip, zipBundle } from '../../src/core/data/bundle';
 import { readNpy, writeNpy } from '../../src/core/data/npy';
-import { hasPython, runPython } from '../support/python';
+import { hasPython, hasPythonModules, runPython } from '../support/python';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -168,7 +168,7 @@ describe('CSV arrays', () => {
     expect(() => readBundle(csvBundle(csvRegion({ repeats: 'rep.csv' }), 'a,b\n1,2\n3,4\n5,6', [['rep.csv', enc('a,c\n1,2\n3,4\n5,6')]]))).toThrow(/header of rep\.csv names different neuroids/);
   });
 
-  it.skipIf(!hasPython)('reads what pandas writes (to_csv(index=False), NaN as empty cells)', () => {
+  it.skipIf(!hasPython || !hasPythonModules('pandas'))('reads what pandas writes (to_csv(index=False), NaN as empty cells)', () => {
     const written = runPython<{ values: (number | null)[][]; columns: string[] }>(
       `
       import pandas as pd

@@ -11,12 +11,13 @@ import { averageRepeats, splitHalfReliability } from '../../src/core/metrics/cei
 import { crossValidatedPredictivity } from '../../src/core/metrics/crossval';
 import { matrix } from '../../src/core/metrics/linalg';
 import { packBundle } from '../../tools/pack-bundle';
-import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
+import { hasShared, sharedPath } from '../support/shared';
+import { describeIf } from '../support/ci';
 
 const tmp = mkdtempSync(join(tmpdir(), 'silico-bundles-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!hasShared)('packing the shared vision datasets', () => {
+describeIf(hasShared, 'packing the shared vision datasets', () => {
   it('Cowley V4 session 210325 (CLI): images, transposed responses and repeats', () => {
     const out = join(tmp, 'cowley.zip');
     const root = resolve(import.meta.dirname, '../..');
@@ -68,7 +69,6 @@ describe.skipIf(!hasShared)('packing the shared vision datasets', () => {
     expect(z.files.has(z.manifest.stimuli[91].file!)).toBe(true);
   });
 });
-if (!hasShared) it.skip(NO_SHARED, () => {});
 
 describe('synthetic benchmark', () => {
   const files = syntheticBundle({ stimuli: 100, neuroids: 12, repeats: 6, size: 32, seed: 3 });

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,8 @@ import { splitHalfReliability } from '../../src/core/metrics/ceiling';
 import { assemblyResponses, readNetcdfAssembly } from '../../src/core/data/netcdf';
 import { writeNpy } from '../../src/core/data/npy';
 import { UserFacingError } from '../../src/core/types';
-import { hasPython, nanArray, NO_PYTHON, PYTHON, runPython } from '../support/python';
+import { hasPythonModules, nanArray, runPython } from '../support/python';
+import { describeIf } from '../support/ci';
 
 /** Write a small BrainIO-like NetCDF4 (HDF5 with dimension scales, as xarray/netCDF4 write it) with h5wasm. */
 async function brainioLikeFile(): Promise<Uint8Array> {
@@ -81,13 +81,10 @@ describe('readNetcdfAssembly', () => {
  * re-gathers coordinates per dimension into MultiIndexes (assemblies.py `gather_indexes`).
  * Deviation here: netcdf-c ≥ 4.9 refuses zlib on variable-length strings, so strings are left uncompressed.
  */
-function netcdfWritersProblem(): string | null {
-  if (!hasPython) return NO_PYTHON;
-  const r = spawnSync(PYTHON, ['-c', 'import netCDF4, xarray'], { encoding: 'utf8' });
-  return r.status === 0 ? null : r.stderr.trim().split('\n').pop() ?? 'import failed';
-}
-const ncProblem = netcdfWritersProblem();
-const hasH5netcdf = !ncProblem && spawnSync(PYTHON, ['-c', 'import h5netcdf'], { encoding: 'utf8' }).status === 0;
+const NC_MODULES = ['numpy', 'pandas', 'netCDF4', 'xarray'];
+const hasNetcdfWriters = hasPythonModules(...NC_MODULES);
+// The second writer engine: .ci/run installs it (so under CI it must be there); elsewhere it is optional.
+const hasH5netcdf = hasNetcdfWriters && hasPythonModules('h5netcdf');
 
 interface Described {
   dims: string[];
@@ -107,7 +104,7 @@ interface Written {
 }
 
 const WRITE_ASSEMBLIES = `
-import pandas as pd, xarray as xr
+import netCDF4, pandas as pd, xarray as xr
 d = inp['dir']
 
 def brainio_reset(da):
@@ -170,13 +167,9 @@ for region in pd.unique(one_bin.region.values):
 out = {'files': files, 'regions': regions}
 `;
 
-describe.skipIf(ncProblem !== null)('readNetcdfAssembly on files written by xarray/netCDF4', () => {
-  if (ncProblem !== null) {
-    it.skip(`Python netCDF4/xarray unavailable (${ncProblem}); install python3-netcdf4 python3-xarray`, () => {});
-    return;
-  }
+describeIf(hasNetcdfWriters, 'readNetcdfAssembly on files written by xarray/netCDF4', () => {
   const dir = mkdtempSync(join(tmpdir(), 'silico-netcdf-'));
-  const written = runPython<Written>(WRITE_ASSEMBLIES, { dir, h5netcdf: hasH5netcdf });
+  const written = runPython<Written>(WRITE_ASSEMBLIES, { dir, h5netcdf: hasH5netcdf }, [...NC_MODULES, ...(hasH5netcdf ? ['h5netcdf'] : [])]);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const read = (name: string) => readNetcdfAssembly(new Uint8Array(readFileSync(join(dir, name))));
 
@@ -277,7 +270,7 @@ describe.skipIf(ncProblem !== null)('readNetcdfAssembly on files written by xarr
  * checked against xarray/numpy computed on the same file.
  */
 const WRITE_BUNDLE_ASSEMBLY = `
-import pandas as pd, xarray as xr
+import netCDF4, pandas as pd, xarray as xr
 rng = np.random.default_rng(11)
 stim = ['st_%d' % i for i in range(6)]
 # 3 repetitions, presentations shuffled; one presentation of st_4 left out (ragged repeats), one NaN.
@@ -327,14 +320,13 @@ for region in ['IT', 'V4']:
                               'ceiling': float(np.median(np.mean(per_split, axis=0)))}
 `;
 
-describe.skipIf(ncProblem !== null)('bundles whose region data is a BrainIO NetCDF assembly', () => {
-  if (ncProblem !== null) return;
+describeIf(hasNetcdfWriters, 'bundles whose region data is a BrainIO NetCDF assembly', () => {
   const dir = mkdtempSync(join(tmpdir(), 'silico-nc-bundle-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const order = ['st_5', 'st_0', 'st_4', 'st_2', 'st_1']; // st_3 is in the assembly only
   const splits = [order.map(() => [0, 1, 2]), order.map(() => [2, 0, 1])];
   const path = join(dir, 'assembly.nc');
-  const ref = runPython<{ regions: Record<string, { neuroids: string[]; responses: number[][]; ceiling: number }> }>(WRITE_BUNDLE_ASSEMBLY, { path, order, splits });
+  const ref = runPython<{ regions: Record<string, { neuroids: string[]; responses: number[][]; ceiling: number }> }>(WRITE_BUNDLE_ASSEMBLY, { path, order, splits }, NC_MODULES);
   const nc = new Uint8Array(readFileSync(path));
 
   const bundleFiles = (regions: Record<string, unknown>[], stimuli = order) => {

@@ -180,13 +180,37 @@ function openBundle(input: Map<string, Uint8Array>): { manifest: BenchmarkManife
 
 /** The files of a zipped bundle (folder entries dropped). */
 export function unzipBundle(bytes: Uint8Array): Map<string, Uint8Array> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (e) {
-    throw new UserFacingError(`The bundle is not a readable zip file (${(e as Error).message}).`);
+  const unzip = (filter?: (name: string) => boolean) => {
+    try {
+      return unzipSync(bytes, filter ? { filter: (f) => filter(f.name) } : undefined);
+    } catch (e) {
+      throw new UserFacingError(`The bundle is not a readable zip file (${(e as Error).message}).`);
+    }
+  };
+  // Only the entries the manifest refers to are inflated (a zip may carry other large files, or be a zip bomb):
+  // list the names first (nothing inflated), read benchmark.json, then inflate what it names.
+  const names: string[] = [];
+  unzip((name) => (names.push(name), false));
+  const clean = (name: string) => name.replace(/\\/g, '/').replace(/^\.?\//, '');
+  const manifests = names.filter((n) => clean(n) === MANIFEST || clean(n).endsWith(`/${MANIFEST}`));
+  const manifestName = manifests.find((n) => clean(n) === MANIFEST) ?? (manifests.length === 1 ? manifests[0] : undefined);
+  let wanted: ((name: string) => boolean) | undefined;
+  if (manifestName) {
+    const prefix = clean(manifestName).slice(0, -MANIFEST.length);
+    const referenced = new Set<string>([MANIFEST]);
+    try {
+      const collect = (v: unknown): void => {
+        if (typeof v === 'string') referenced.add(clean(v));
+        else if (Array.isArray(v)) v.forEach(collect);
+        else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+      };
+      collect(JSON.parse(new TextDecoder().decode(unzip((n) => n === manifestName)[manifestName])));
+      wanted = (name) => clean(name).startsWith(prefix) && referenced.has(clean(name).slice(prefix.length));
+    } catch {
+      wanted = undefined; // an unreadable manifest: inflate everything and let readBundle say what is wrong
+    }
   }
-  return new Map(Object.entries(entries).filter(([path]) => !path.endsWith('/')));
+  return new Map(Object.entries(unzip(wanted)).filter(([path]) => !path.endsWith('/')));
 }
 
 export function readBundleZip(bytes: Uint8Array): Benchmark {
@@ -413,8 +437,10 @@ function responsesRegion(r: RegionManifest, nStimuli: number, values: LabeledArr
   if (values.shape.length !== 2) throw new UserFacingError(`${r.data} must be 2-D [stimuli, neuroids], got shape [${values.shape}].`);
   const [s, n] = values.shape;
   if (s !== nStimuli) throw new UserFacingError(`${r.data} has ${s} stimuli but benchmark.json lists ${nStimuli}.`);
-  const bad = values.data.reduce((c, v) => c + (Number.isFinite(v) ? 0 : 1), 0);
-  if (bad) throw new UserFacingError(`${r.data} has ${bad} missing (NaN) values; responses must be complete (put ragged repeats in the "repeats" file).`);
+  const nan = values.data.reduce((c, v) => c + (Number.isNaN(v) ? 1 : 0), 0);
+  const inf = values.data.reduce((c, v) => c + (v === Infinity || v === -Infinity ? 1 : 0), 0);
+  if (inf) throw new UserFacingError(`${r.data} has ${inf} infinite (Inf) value${inf === 1 ? '' : 's'}${nan ? ` and ${nan} missing (NaN)` : ''}; responses must be finite numbers.`);
+  if (nan) throw new UserFacingError(`${r.data} has ${nan} missing (NaN) values; responses must be complete (put ragged repeats in the "repeats" file).`);
   if (r.neuroids && r.neuroids.length !== n) throw new UserFacingError(`${r.data} has ${n} neuroids but region "${r.name}" lists ${r.neuroids.length} neuroid ids.`);
   const fileIds = values.columnIds;
   if (r.neuroids && fileIds) {

@@ -43,7 +43,13 @@ export async function readNetcdfAssembly(bytes: Uint8Array): Promise<NetcdfAssem
   const { FS } = await h5wasm.ready;
   const path = `/silico-assembly-${++counter}.nc`;
   FS.writeFile(path, bytes);
-  const file = new h5wasm.File(path, 'r');
+  let file: InstanceType<typeof h5wasm.File>;
+  try {
+    file = new h5wasm.File(path, 'r');
+  } catch (e) {
+    FS.unlink(path);
+    throw damaged(e);
+  }
   try {
     const datasets = new Map<string, Dataset>();
     for (const key of file.keys()) {
@@ -69,10 +75,26 @@ export async function readNetcdfAssembly(bytes: Uint8Array): Promise<NetcdfAssem
       if (dims.includes(dim)) coords[name] = { dim, values };
     }
     return { dims, shape, data, coords, variable };
+  } catch (e) {
+    throw damaged(e);
   } finally {
-    file.close();
+    try {
+      file.close();
+    } catch {
+      // A damaged file may fail to close as well; the message above says what matters.
+    }
     FS.unlink(path);
   }
+}
+
+/** An HDF5 signature followed by bytes HDF5 cannot read: a clear message instead of the library's internals. */
+function damaged(e: unknown): UserFacingError {
+  if (e instanceof UserFacingError) return e;
+  const detail = e instanceof Error ? e.message : String(e);
+  return new UserFacingError(
+    `This .nc file starts like NetCDF4/HDF5 but its contents cannot be read: it is damaged or truncated${detail ? ` (${detail.split('\n')[0].slice(0, 160)})` : ''}.`,
+    'Download or export it again; a Brain-Score/BrainIO assembly is written by xarray with to_netcdf (NetCDF4 format).',
+  );
 }
 
 function checkMagic(bytes: Uint8Array): void {

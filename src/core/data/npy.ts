@@ -13,11 +13,39 @@ export interface NpyArray {
   dtype: string;
 }
 
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+
+/**
+ * The file's bytes as an ArrayBuffer whose data section starts at a multiple of 8 (npyjs views the data in
+ * place, which typed arrays refuse at an odd offset). numpy pads headers to 64 bytes, but other writers and
+ * older versions may not: such files are valid, so the header is re-padded with spaces (as the format allows).
+ */
+function alignedBuffer(bytes: Uint8Array): ArrayBuffer {
+  const copy = () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  if (bytes.length < 12 || MAGIC.some((b, i) => bytes[i] !== b)) return copy();
+  const major = bytes[6];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lenBytes = major === 1 ? 2 : 4;
+  const headerLen = lenBytes === 2 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataStart = 8 + lenBytes + headerLen;
+  if (dataStart % 8 === 0 || dataStart > bytes.length || headerLen === 0) return copy();
+  // Insert spaces before the header's terminating newline so the data starts at a multiple of 8.
+  const pad = 8 - (dataStart % 8);
+  if (lenBytes === 2 && headerLen + pad > 0xffff) return copy();
+  const out = new Uint8Array(bytes.length + pad);
+  out.set(bytes.subarray(0, dataStart - 1), 0);
+  out.fill(0x20, dataStart - 1, dataStart - 1 + pad);
+  out.set(bytes.subarray(dataStart - 1), dataStart - 1 + pad);
+  const outView = new DataView(out.buffer);
+  if (lenBytes === 2) outView.setUint16(8, headerLen + pad, true);
+  else outView.setUint32(8, headerLen + pad, true);
+  return out.buffer;
+}
+
 export function readNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(buffer);
+    parsed = parse(alignedBuffer(bytes));
   } catch (e) {
     throw new UserFacingError(`${name} is not a readable .npy file (${(e as Error).message}).`);
   }
