@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
-import { SentenceFeatureCache, type SentenceFeatureSet } from '../../src/core/language/feature-cache';
+import { SentenceFeatureCache, featureCacheKey, type SentenceFeatureIdentity, type SentenceFeatureSet } from '../../src/core/language/feature-cache';
 
 /** A deterministic stand-in for the language model: features are a function of the sentence text. */
 function fakeModel(calls: string[][]) {
@@ -40,5 +40,31 @@ describe('sentence feature cache (IndexedDB)', () => {
     expect(calls[2]).toEqual(['three']);
     await cache.features('gpt2-tiny', ['three'], ['a'], compute);
     expect(calls).toHaveLength(3);
+  });
+
+  test('keyed by content: model bytes, tokenizer and every setting; the same identity in any key order is reused', async () => {
+    const cache = new SentenceFeatureCache('test-features-identity');
+    const calls: string[][] = [];
+    const compute = fakeModel(calls);
+    const base: SentenceFeatureIdentity = { modelHash: 'sha-model-1', tokenizerHash: 'sha-tok-1', settings: { pooling: 'last', maxLength: 1024, bos: true } };
+    await cache.features(base, ['one two', 'three'], ['a'], compute);
+    expect(calls).toHaveLength(1);
+    const changes: SentenceFeatureIdentity[] = [
+      { ...base, modelHash: 'sha-model-2' }, // another model.onnx under the same name
+      { ...base, tokenizerHash: 'sha-tok-2' },
+      { ...base, settings: { ...base.settings, pooling: 'mean' } },
+      { ...base, settings: { ...base.settings, maxLength: 16 } }, // sentences cut to another context
+      { ...base, settings: { ...base.settings, bos: false } },
+    ];
+    for (const [i, id] of changes.entries()) {
+      await cache.features(id, ['one two', 'three'], ['a'], compute);
+      expect(calls, `change ${i} must recompute`).toHaveLength(2 + i);
+    }
+    const reordered: SentenceFeatureIdentity = { settings: { bos: true, maxLength: 1024, pooling: 'last' }, tokenizerHash: 'sha-tok-1', modelHash: 'sha-model-1' };
+    const again = await cache.features(reordered, ['three', 'one two'], ['a'], compute);
+    expect(again.computed).toBe(0);
+    expect(calls).toHaveLength(1 + changes.length);
+    expect(await featureCacheKey(reordered)).toBe(await featureCacheKey(base));
+    expect(await featureCacheKey(changes[2])).not.toBe(await featureCacheKey(base));
   });
 });

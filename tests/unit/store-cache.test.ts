@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
-import { ModelCache } from '../../src/core/store/cache';
+import { ModelCache, localModelId } from '../../src/core/store/cache';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 
@@ -38,5 +38,21 @@ describe('ModelCache (IndexedDB)', () => {
     await expect(cache.put({ id: 'x', name: 'X', source: 't' }, [])).rejects.toThrow(/no files/);
     expect(await cache.list()).toEqual([]);
     cache.close();
+  });
+
+  test('two different files both called model.onnx get two ids and both stay cached; the same file keeps its id', async () => {
+    const cache = new ModelCache('test-cache-local-ids');
+    const one = bytes(64, 1);
+    const two = bytes(64, 2);
+    const id1 = await localModelId('model.onnx', one);
+    const id2 = await localModelId('model.onnx', two);
+    expect(id1).toMatch(/^local-model-[0-9a-f]{12}$/);
+    expect(id2).not.toBe(id1);
+    expect(await localModelId('model.onnx', one.slice())).toBe(id1);
+    await cache.put({ id: id1, name: 'model.onnx', source: 'local import' }, [{ path: 'model.onnx', data: one }]);
+    await cache.put({ id: id2, name: 'model.onnx', source: 'local import' }, [{ path: 'model.onnx', data: two }]);
+    expect((await cache.list()).map((m) => m.id)).toEqual([id1, id2]);
+    expect((await cache.get(id1))!.files[0].data[0]).toBe(1);
+    expect((await cache.get(id2))!.files[0].data[0]).toBe(2);
   });
 });

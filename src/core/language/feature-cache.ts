@@ -1,11 +1,31 @@
 import { openDB, type IDBPDatabase } from 'idb';
+import { settingsHash } from '../store/content-hash';
 
 /**
- * IndexedDB cache of sentence representations, keyed by (model, layer, sentence): re-running a layer sweep or
+ * IndexedDB cache of sentence representations, keyed by (identity, layer, sentence): re-running a layer sweep or
  * re-ranking a pool with the same model only runs the language model on sentences it has not seen.
- * `model` must identify everything that changes the numbers (weights and tokenizer). The cache is an
- * optimisation: a failed write (e.g. quota) is reported through `onWriteError` and never fails the job.
+ * The identity is by CONTENT (SentenceFeatureIdentity: hashes of the model's and tokenizer's bytes plus every
+ * setting that changes the numbers), never a model id or file name. The cache is an optimisation: a failed
+ * write (e.g. quota) is reported through `onWriteError` and never fails the job.
  */
+
+/** Bump when the way features are computed changes (pooling code, truncation, BOS handling…): nothing older is reused. */
+export const FEATURE_RECIPE_VERSION = 1;
+
+/** What decides a sentence's features besides the sentence and the layer. */
+export interface SentenceFeatureIdentity {
+  /** Content hash of the model's bytes (core/store/content-hash `modelContentHash`), not its id. */
+  modelHash: string;
+  /** Content hash of tokenizer.json. */
+  tokenizerHash: string;
+  /** Every setting that changes the features: pooling, maximum length (context cut), BOS token, precision, … */
+  settings: Readonly<Record<string, unknown>>;
+}
+
+/** The cache key of an identity (with FEATURE_RECIPE_VERSION). */
+export function featureCacheKey(id: SentenceFeatureIdentity): Promise<string> {
+  return settingsHash({ version: FEATURE_RECIPE_VERSION, modelHash: id.modelHash, tokenizerHash: id.tokenizerHash, settings: id.settings });
+}
 
 /** Per layer: row-major [sentences x width]; per sentence: mean surprisal (bits/token). */
 export interface SentenceFeatureSet {
@@ -27,8 +47,10 @@ export class SentenceFeatureCache {
   constructor(private readonly dbName = DB_NAME) {}
 
   private open(): Promise<IDBPDatabase> {
-    this.db ??= openDB(this.dbName, 1, {
+    this.db ??= openDB(this.dbName, 2, {
       upgrade(db) {
+        // Version 1 was keyed by model ids that did not cover every setting: drop those entries.
+        if (db.objectStoreNames.contains(STORE)) db.deleteObjectStore(STORE);
         db.createObjectStore(STORE);
       },
     });
@@ -37,16 +59,18 @@ export class SentenceFeatureCache {
 
   /**
    * Features of `sentences` at `layers`, computing only the sentences missing from the cache with `compute`
-   * (called once, with the distinct missing sentences in order, or not at all).
+   * (called once, with the distinct missing sentences in order, or not at all). `identity` is a
+   * SentenceFeatureIdentity, or (legacy) a string that must itself identify model bytes, tokenizer and settings.
    */
   async features(
-    model: string,
+    identity: string | SentenceFeatureIdentity,
     sentences: string[],
     layers: string[],
     compute: (missing: string[]) => Promise<SentenceFeatureSet>,
     onWriteError?: (e: unknown) => void,
   ): Promise<SentenceFeatureSet & { computed: number }> {
     const db = await this.open();
+    const model = typeof identity === 'string' ? `v${FEATURE_RECIPE_VERSION}|${identity}` : await featureCacheKey(identity);
     const keys = [...layers, SURPRISAL];
     const unique = [...new Set(sentences)];
     const found = new Map<string, Map<string, Float32Array | number>>();

@@ -1,5 +1,15 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { UserFacingError } from '../types';
+import { sha256Hex } from './content-hash';
+
+/**
+ * Cache id of a locally imported model: its file name made safe, plus the first 12 hex digits of the SHA-256 of its
+ * bytes. Two different files both called model.onnx get two ids (neither replaces the other); importing the same
+ * file again finds the same entry.
+ */
+export async function localModelId(fileName: string, bytes: Uint8Array): Promise<string> {
+  return `local-${fileName.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_')}-${(await sha256Hex(bytes)).slice(0, 12)}`;
+}
 
 /**
  * Model cache in IndexedDB. A model is one entry made of one or more files (model.onnx, its external
