@@ -6,7 +6,9 @@
  *       plus scaling with stimuli (400 → 1200) and features (1k → 100k)
  *   (c) the Language lab's worker (same build) loading untrained GPT-2 small (124M) and computing sentence features
  *       (every sweep layer + surprisal), sentences/s vs the same engine on onnxruntime-node; and the renderer's peak RSS
- * Target: silico within 2x of the native reference. Options: --only a,b,c   --threads N (default 2; (a) and (c) run with
+ *   (d) GPT-2 small int8 in the transformers.js layout (decoder_model_quantized) on onnxruntime-web vs -node: speed
+ *       and the renderer's peak memory (tools/bench/quantized-lm.ts)
+ * Target: silico within 2x of the native reference. Options: --only a,b,c,d   --threads N (default 2; (a) and (c) run with
  * the threads the app itself chooses, navigator.hardwareConcurrency, and onnxruntime-node with as many)
  * Measurements alternate web/node runs so background load hits both sides alike; the best round of each counts.
  */
@@ -26,9 +28,10 @@ import { SentenceEngine } from '../src/core/language/sentence-engine';
 import { templateSentences } from '../src/core/language/demo-pool';
 import type { OrtModule, OrtSession } from '../src/core/engine';
 import { runScoringBench } from './bench/scoring';
+import { runQuantizedLmBench } from './bench/quantized-lm';
 import { printTable, type BenchRow } from './bench/table';
 
-const { values } = parseArgs({ options: { only: { type: 'string', default: 'a,b,c' }, threads: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { only: { type: 'string', default: 'a,b,c,d' }, threads: { type: 'string', default: '2' } } });
 const sections = new Set(String(values.only).split(','));
 const threads = Number(values.threads);
 const MiB = 2 ** 20;
@@ -135,6 +138,7 @@ async function main(): Promise<void> {
   if (sections.has('a')) await benchRecording(rows);
   if (sections.has('b')) await runScoringBench(rows);
   if (sections.has('c')) await benchGpt2(rows);
+  if (sections.has('d')) await runQuantizedLmBench(rows, threads);
   printTable(rows, { threads, seconds: (performance.now() - t0) / 1000 });
 }
 

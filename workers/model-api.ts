@@ -42,6 +42,8 @@ export interface LoadedModel {
   preprocess?: ImagePreprocessSpec;
   /** Language models: a tokenizer is attached. */
   hasTokenizer: boolean;
+  /** SHA-256 over the model's bytes (.onnx, external data, tokenizer): what caches key on (core/store/content-hash). */
+  contentHash?: string;
 }
 
 /** Bytes of a model given directly: the .onnx plus external data files and an optional tokenizer.json. */

@@ -14,8 +14,10 @@ import { buildHmaxModel } from '../src/core/onnx/hmax';
 import { Recorder, type Feed, type Feeds, type RecorderOptions } from '../src/core/engine/recorder';
 import { explainOrtError as explainCoreOrtError } from '../src/core/engine/errors';
 import { batchToTensor, preprocessBytes } from '../src/core/image/preprocess';
+import { loadImageCodecs } from '../src/core/image/decode';
 import { BUILTIN_MODELS, HUB_MODELS, findCatalogEntry, type BuiltinModelId, type ImagePreprocessSpec } from '../src/core/catalog/models';
-import { ModelCache, type CachedModel } from '../src/core/store/cache';
+import { ModelCache, localModelId, type CachedModel } from '../src/core/store/cache';
+import { modelContentHash } from '../src/core/store/content-hash';
 import { downloadModel, type DownloadProgress } from '../src/core/download/download';
 import { chooseBackend, probeWebGpu } from './backend';
 import type {
@@ -108,6 +110,7 @@ async function register(
     layers: extra.layers ?? listLayers(proto),
     preprocess: extra.preprocess,
     hasTokenizer: false,
+    contentHash: await modelContentHash(bytes), // score caches key on the bytes, never on the id or file name
   };
   const state: ModelState = { info, proto, externalData: bytes.externalData ?? [] };
   if (bytes.tokenizerJson) {
@@ -219,8 +222,9 @@ function startJob(jobId?: string): { signal: AbortSignal; done(): void } {
 function toFeed(type: string, dims: number[], data: Float32Array | Int32Array | BigInt64Array): Feed {
   if (type === 'int64') return { dims, data: data instanceof BigInt64Array ? data : BigInt64Array.from(data as ArrayLike<number>, (v) => BigInt(Math.round(v))) };
   if (type === 'int32') return { dims, data: data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number | bigint>, (v) => Number(v)) };
-  if (type === 'float32') return { dims, data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number | bigint>, (v) => Number(v)) };
-  throw new UserFacingError(`Inputs of type ${type} are not supported yet.`);
+  // float16 inputs take float32 values: the Recorder rounds them to half precision.
+  if (type === 'float32' || type === 'float16') return { dims, data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number | bigint>, (v) => Number(v)) };
+  throw new UserFacingError(`The model's inputs of type ${type} cannot be fed yet (float32, float16, int64 and int32 can).`);
 }
 
 function sliceRows(t: InputTensor, start: number, end: number): InputTensor {
@@ -247,8 +251,10 @@ function buildFeeds(inputs: ModelInput[], given: Record<string, InputTensor>, st
     } else if (/^past/.test(input.name)) {
       // Empty key/value cache: batch axis = b, the symbolic past-length axis = 0.
       const dims = input.shape.map((d) => (typeof d === 'number' ? d : /batch/i.test(d) ? b : 0));
-      if (input.type === 'float16') throw new UserFacingError('Models with float16 inputs cannot be recorded yet.');
       feeds[input.name] = toFeed(input.type, dims, new Float32Array(0));
+    } else if (input.name === 'use_cache_branch' && input.type === 'bool') {
+      // Merged decoders: take the branch without a cache.
+      feeds[input.name] = { dims: [1], data: new Uint8Array([0]) };
     } else {
       throw new UserFacingError(`The model needs an input "${input.name}" (${input.type} [${input.shape.join(', ')}]) that was not given.`);
     }
@@ -304,9 +310,10 @@ async function recordImages(modelId: string, layers: string[], images: ArrayBuff
   try {
     const state = getModel(modelId);
     if (images.length === 0) throw new UserFacingError('Pick at least one image.');
-    const imageInputs = state.info.inputs.filter((i) => i.type === 'float32');
+    const imageInputs = state.info.inputs.filter((i) => i.type === 'float32' || i.type === 'float16');
     if (imageInputs.length !== 1) throw new UserFacingError(`"${state.info.name}" does not take a single image input (inputs: ${state.info.inputs.map((i) => i.name).join(', ')}).`);
     onProgress?.({ done: 0, total: images.length, phase: 'preparing images' });
+    await loadImageCodecs();
     const tensor = batchToTensor(images.map((b, i) => preprocessBytes(new Uint8Array(b), preprocess, `image ${i + 1}`)), preprocess);
     return transferResult(await runRecording(state, layers, { [imageInputs[0].name]: tensor }, options, onProgress));
   } catch (e) {
@@ -383,7 +390,7 @@ async function importLocalFiles(files: { name: string; data: Uint8Array }[]): Pr
       ...files.filter((f) => locations.has(f.name)).map((f) => ({ path: f.name, data: f.data })),
       ...files.filter((f) => f.name.endsWith('tokenizer.json')).map((f) => ({ path: 'tokenizer.json', data: f.data })),
     ];
-    const id = `local-${main.name.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_')}`;
+    const id = await localModelId(main.name, main.data); // content-hashed: two different model.onnx files never collide
     return await cache.put({ id, name: main.name, source: 'local import' }, stored);
   } catch (e) {
     throw forWire(e);

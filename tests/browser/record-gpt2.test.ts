@@ -5,13 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { decodeModel } from '../../src/core/onnx/proto';
 import { buildGpt2Model, GPT2_SIZES } from '../../src/core/onnx/gpt2';
 import { exposeTensors } from '../../src/core/onnx/expose';
 import { hasShared, sharedPath } from '../support/shared';
 import { loadModelInPage, recordInPage, useEnginePage } from '../support/page-engine';
 import { maxAbs, maxAbsDiff } from '../support/mobilenet';
+import { hasDist } from '../support/browser';
+import { describeIf } from '../support/ci';
 
 const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
 const BATCH = 2;
@@ -19,7 +21,7 @@ const SEQ = 6;
 /** Fixed token ids below the tiny model's 1000-word vocabulary. */
 const IDS = [15, 873, 42, 7, 512, 99, 3, 250, 640, 11, 908, 77];
 
-describe.skipIf(!hasShared)('GPT-2 models in the model worker vs onnxruntime-node', () => {
+describeIf(hasDist && hasShared, 'GPT-2 models in the model worker vs onnxruntime-node', () => {
   const ctx = useEnginePage();
 
   test('tiny-random-gpt2 (past.onnx, fused ops): 4 block residual states + logits', async () => {
@@ -74,7 +76,7 @@ describe.skipIf(!hasShared)('GPT-2 models in the model worker vs onnxruntime-nod
   });
 });
 
-describe.skipIf(!hasShared)('sentences through the GPT-2 tokenizer', () => {
+describeIf(hasDist && hasShared, 'sentences through the GPT-2 tokenizer', () => {
   const ctx = useEnginePage();
 
   test('recordSentences: last-token and mean pooling of the built-in GPT-2 match onnxruntime-node', async () => {

@@ -6,6 +6,7 @@ import { ElemType, GraphBuilder, decodeModel, initializerFloats, listLayers, typ
 import { buildGpt2Model, gpt2Layers } from '../../src/core/onnx/gpt2';
 import type { LayerActivation, LayerInfo } from '../../src/core/types';
 import { hasShared, sharedPath } from '../support/shared';
+import { describeIf } from '../support/ci';
 
 /** Position of each tensor's producer in the file (ONNX files are topologically sorted). */
 function producerIndex(model: DecodedModel): Map<string, number> {
@@ -28,7 +29,7 @@ function byLabel(layers: { label: string; tensor: string }[], acts: LayerActivat
   return act;
 }
 
-describe.skipIf(!hasShared)('listLayers on MobileNetV2', () => {
+describeIf(hasShared, 'listLayers on MobileNetV2', () => {
   const model = decodeModel(readFileSync(sharedPath('models/mobilenetv2-12-fp32.onnx')));
   const layers = listLayers(model);
 
@@ -61,7 +62,7 @@ describe.skipIf(!hasShared)('listLayers on MobileNetV2', () => {
   });
 });
 
-describe.skipIf(!hasShared)('listLayers on the ORT-fused tiny GPT-2', () => {
+describeIf(hasShared, 'listLayers on the ORT-fused tiny GPT-2', () => {
   const model = decodeModel(readFileSync(sharedPath('models/tiny-random-gpt2-fp32/past.onnx')));
   const layers = listLayers(model);
 
@@ -210,10 +211,11 @@ test('listLayers on gpt2.ts\'s GPT-2 agrees with the layers that file declares',
 test.skipIf(!hasShared)('listLayers on a quantized ResNet-8 (QLinearConv/QLinearAdd, com.microsoft)', () => {
   const layers = listLayers(decodeModel(readFileSync(sharedPath('models/mlperftiny_ic_resnet8_int8.onnx'))));
   expect(layers.map((l) => l.label)).toEqual([
-    'stem · conv 1',
-    'block 1 · conv 1', 'block 1 · conv 2', 'block 1 · residual',
-    'block 2 · conv 1', 'block 2 · conv 2', 'block 2 · conv 3', 'block 2 · residual',
-    'block 3 · conv 1', 'block 3 · conv 2', 'block 3 · conv 3', 'block 3 · residual',
+    // Folded ReLUs read from the output ranges (zero point 0), as the fp32 model's Conv+Relu and Add+Relu units.
+    'stem · conv 1 (relu)',
+    'block 1 · conv 1 (relu)', 'block 1 · conv 2', 'block 1 · residual (relu)',
+    'block 2 · conv 1 (relu)', 'block 2 · conv 2', 'block 2 · conv 3', 'block 2 · residual (relu)',
+    'block 3 · conv 1 (relu)', 'block 3 · conv 2', 'block 3 · conv 3', 'block 3 · residual (relu)',
     'head · logits',
   ]);
   expect(layers.at(-1)).toMatchObject({ tensor: '76', op: 'DequantizeLinear', kind: 'logits' });

@@ -5,6 +5,7 @@ import {
 } from '../../src/core/onnx';
 import { UserFacingError } from '../../src/core/types';
 import { hasShared, sharedPath } from '../support/shared';
+import { describeIf } from '../support/ci';
 
 const mobilenetPath = sharedPath('models/mobilenetv2-12-fp32.onnx');
 
@@ -45,7 +46,7 @@ describe('decodeModel', () => {
   });
 });
 
-describe.skipIf(!hasShared)('exposeTensors', () => {
+describeIf(hasShared, 'exposeTensors', () => {
   test('adds outputs after the original ones, without touching the input model', () => {
     const model = decodeModel(readFileSync(mobilenetPath));
     const before = encodeModel(model);

@@ -6,6 +6,7 @@ import { imagenetSpec, preprocessBytes } from '../../src/core/image';
 import { ElemType, GraphBuilder, decodeModel, initializerFloats, listLayers, toNumber } from '../../src/core/onnx';
 import { CancelledError, UserFacingError, type LayerActivation } from '../../src/core/types';
 import { hasShared, sharedPath } from '../support/shared';
+import { describeIf } from '../support/ci';
 
 // Type-level check: onnxruntime-node as imported satisfies the engine's OrtModule.
 const ortModule: OrtModule = ort;
@@ -15,7 +16,7 @@ function seededInput(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n * 3 * 224 * 224 }, () => ((s = (s * 16807) % 2147483647) / 2147483647) * 4 - 2);
 }
 
-describe.skipIf(!hasShared)('Recorder on MobileNetV2 (onnxruntime-node)', () => {
+describeIf(hasShared, 'Recorder on MobileNetV2 (onnxruntime-node)', () => {
   const bytes = readFileSync(sharedPath('models/mobilenetv2-12-fp32.onnx'));
   const model = decodeModel(bytes);
   const layers = listLayers(model);
@@ -122,6 +123,21 @@ describe.skipIf(!hasShared)('Recorder on MobileNetV2 (onnxruntime-node)', () => 
       onProgress: (p) => p.done === 1 && controller.abort(),
     });
     await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
+
+    // A progress callback that answers later (as a worker's round trip to the page does) and cancels meanwhile:
+    // the recorder awaits it, so no further batch starts, however fast inference is.
+    const slow = new AbortController();
+    const fed: number[] = [];
+    const stopped = rec.recordBatches(items, (batch, start) => {
+      fed.push(start);
+      return { input: { data: new Float32Array(batch.length * 3 * 224 * 224), dims: [batch.length, 3, 224, 224] } };
+    }, {
+      batchSize: 1,
+      signal: slow.signal,
+      onProgress: (p) => (p.done === 1 ? new Promise<void>((resolve) => setTimeout(() => (slow.abort(), resolve()), 20)) : undefined),
+    });
+    await expect(stopped).rejects.toBeInstanceOf(CancelledError);
+    expect(fed).toEqual([0]);
     await rec.dispose();
   });
 

@@ -1,12 +1,27 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from '../command';
 import { listOption, requiredString, stringOption } from '../args';
 import { loadVisionModel, readImageSet, selectLayers, BUILTIN_VISION_MODELS } from '../inputs';
 import { recordImages, recordingFlags, type ReducedLayer } from '../features';
 import { loadOrtNode } from '../ort';
 import { note, stderrProgress } from '../progress';
+import { makeOutputFolder, writeOutputFile } from '../output';
 import { writeNpy } from '../../core/data/npy';
+import { hasExternalData, inlineExternalData } from '../../core/onnx/external-data';
+import { decodeModel, encodeModel } from '../../core/onnx/proto';
+
+/**
+ * A model file that keeps its weights in external data files (e.g. model.onnx + model.onnx.data, as large and
+ * fp16 exports do) as one buffer: the files the model names are read from next to it.
+ */
+export function withExternalData(bytes: Uint8Array, modelPath: string): Uint8Array {
+  const model = decodeModel(bytes);
+  if (!hasExternalData(model)) return bytes;
+  const locations = new Set(model.graph.initializer.flatMap((t) => (t.externalData ?? []).filter((kv) => kv.key === 'location').map((kv) => kv.value ?? '')));
+  const files = [...locations].filter((l) => existsSync(join(dirname(modelPath), l))).map((l) => ({ path: l, data: new Uint8Array(readFileSync(join(dirname(modelPath), l))) }));
+  return encodeModel(inlineExternalData(model, files));
+}
 
 /** A file name for a tensor name ("/features/conv/Relu" → "features_conv_Relu"). */
 export function layerFileName(tensor: string): string {
@@ -63,20 +78,21 @@ export const record: Command = {
     const images = readImageSet(requiredString(options, 'images'));
     note(`${model.name}: ${layers.length} layer(s), ${images.length} image(s)`, quiet);
     const progress = stderrProgress('record', process.stderr, quiet);
-    const recorded = await recordImages(await loadOrtNode(), model.bytes, images, recordingFlags(options, model, layers, progress, signal));
+    const bytes = /\.onnx$/i.test(requiredString(options, 'model')) ? withExternalData(model.bytes, requiredString(options, 'model')) : model.bytes;
+    const recorded = await recordImages(await loadOrtNode(), bytes, images, recordingFlags(options, model, layers, progress, signal));
     progress.end();
     const out = stringOption(options, 'out');
     if (!out) {
       process.stdout.write(`${JSON.stringify({ model: model.name, images: images.map((i) => i.name), layers: recorded.map(summarize) }, null, 2)}\n`);
       return 0;
     }
-    mkdirSync(out, { recursive: true });
+    makeOutputFolder(out);
     const index = recorded.map((r, i) => {
       const file = `${String(i).padStart(3, '0')}_${layerFileName(r.layer)}.npy`;
-      writeFileSync(join(out, file), writeNpy(r.data, r.dims, 'f4'));
+      writeOutputFile(join(out, file), writeNpy(r.data, r.dims, 'f4'));
       return { layer: r.layer, label: layers[i].label, file, dims: r.dims, reduction: r.reduction };
     });
-    writeFileSync(join(out, 'index.json'), `${JSON.stringify({ model: model.name, images: images.map((i) => i.name), layers: index }, null, 2)}\n`);
+    writeOutputFile(join(out, 'index.json'), `${JSON.stringify({ model: model.name, images: images.map((i) => i.name), layers: index }, null, 2)}\n`);
     note(`wrote ${index.length} layer(s) to ${out}`, quiet);
     return 0;
   },

@@ -39,6 +39,8 @@ export interface HubModelEntry {
   preprocess?: ImagePreprocessSpec;
   /** Language models: tokenizer file (also in files). */
   tokenizer?: string;
+  /** Weight precision of the file (quantized and fp16 files are recorded as float32 activations). Default fp32. */
+  precision?: 'fp32' | 'fp16' | 'int8';
   license: string;
   /** False when the exact repository path could not be checked when this catalog was written. */
   verified: boolean;
@@ -114,50 +116,90 @@ export const HUB_MODELS: HubModelEntry[] = [
     license: 'BSD-3-Clause (torchvision weights)',
     verified: true,
   },
+  // Language models in the transformers.js / Optimum layout (core/language/lm-layout.ts runs any of their I/O
+  // layouts). Quantized (dynamic int8 MatMul/Gather weights) by default: a quarter of fp32's download and memory.
+  // Not the merged decoders: their blocks sit inside If subgraphs, where layers cannot be recorded.
   {
     kind: 'hub',
     id: 'gpt2',
-    name: 'GPT-2 small (124M)',
+    name: 'GPT-2 small (124M, int8)',
     modality: 'language',
     description: 'The pretrained GPT-2 language model; its middle layers predict the language network well.',
     repo: 'Xenova/gpt2',
+    // Size unverified here: ~1/4 of the fp32 file (int8 weights, tied LM head stored twice as in the fp32 export).
     files: [
-      { path: 'model.onnx', file: 'onnx/decoder_model.onnx', size: 654 * MB, approxSize: true },
-      { path: 'tokenizer.json', file: 'tokenizer.json', size: 1.36 * MB, approxSize: true },
+      { path: 'model.onnx', file: 'onnx/decoder_model_quantized.onnx', size: 164 * MB, approxSize: true },
+      { path: 'tokenizer.json', file: 'tokenizer.json', size: 1_355_256, approxSize: true },
     ],
     tokenizer: 'tokenizer.json',
+    precision: 'int8',
     license: 'MIT',
     verified: true,
   },
   {
     kind: 'hub',
+    id: 'gpt2-fp32',
+    name: 'GPT-2 small (124M, full precision)',
+    modality: 'language',
+    description: 'GPT-2 small in float32, exactly as trained: 4x the download of the int8 version.',
+    repo: 'Xenova/gpt2',
+    files: [
+      { path: 'model.onnx', file: 'onnx/decoder_model.onnx', size: 654 * MB, approxSize: true },
+      { path: 'tokenizer.json', file: 'tokenizer.json', size: 1_355_256, approxSize: true },
+    ],
+    tokenizer: 'tokenizer.json',
+    precision: 'fp32',
+    license: 'MIT',
+    verified: true,
+  },
+  {
+    kind: 'hub',
+    id: 'gpt2-fp16',
+    name: 'GPT-2 small (124M, fp16)',
+    modality: 'language',
+    description: 'GPT-2 small in half precision: half the download of float32, values read as float32.',
+    repo: 'Xenova/gpt2',
+    // Unverified: file name follows the transformers.js v3 layout (`_fp16`); size is half the fp32 file.
+    files: [
+      { path: 'model.onnx', file: 'onnx/decoder_model_fp16.onnx', size: 327 * MB, approxSize: true },
+      { path: 'tokenizer.json', file: 'tokenizer.json', size: 1_355_256, approxSize: true },
+    ],
+    tokenizer: 'tokenizer.json',
+    precision: 'fp16',
+    license: 'MIT',
+    verified: false,
+  },
+  {
+    kind: 'hub',
     id: 'distilgpt2',
-    name: 'DistilGPT-2 (82M)',
+    name: 'DistilGPT-2 (82M, int8)',
     modality: 'language',
     description: 'A 6-layer distilled GPT-2: faster, slightly weaker.',
     repo: 'Xenova/distilgpt2',
     // Unverified: file name follows the Xenova/gpt2 layout; size is approximate.
     files: [
-      { path: 'model.onnx', file: 'onnx/decoder_model.onnx', size: 353 * MB, approxSize: true },
-      { path: 'tokenizer.json', file: 'tokenizer.json', size: 1.36 * MB, approxSize: true },
+      { path: 'model.onnx', file: 'onnx/decoder_model_quantized.onnx', size: 122 * MB, approxSize: true },
+      { path: 'tokenizer.json', file: 'tokenizer.json', size: 1_355_256, approxSize: true },
     ],
     tokenizer: 'tokenizer.json',
+    precision: 'int8',
     license: 'Apache-2.0',
     verified: false,
   },
   {
     kind: 'hub',
     id: 'gpt2-medium',
-    name: 'GPT-2 medium (355M)',
+    name: 'GPT-2 medium (355M, int8)',
     modality: 'language',
     description: 'A larger GPT-2; Tuckute et al. 2024 used GPT2-XL, bigger models fit better.',
     repo: 'Xenova/gpt2-medium',
     // Unverified repository layout and size.
     files: [
-      { path: 'model.onnx', file: 'onnx/decoder_model.onnx', size: 1_420 * MB, approxSize: true },
-      { path: 'tokenizer.json', file: 'tokenizer.json', size: 1.36 * MB, approxSize: true },
+      { path: 'model.onnx', file: 'onnx/decoder_model_quantized.onnx', size: 409 * MB, approxSize: true },
+      { path: 'tokenizer.json', file: 'tokenizer.json', size: 1_355_256, approxSize: true },
     ],
     tokenizer: 'tokenizer.json',
+    precision: 'int8',
     license: 'MIT',
     verified: false,
   },

@@ -23,9 +23,18 @@ export interface OrtSessionOptions {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
+/** What a session says about one of its inputs or outputs (onnxruntime >= 1.22). */
+export type OrtValueMetadata = { readonly name: string; readonly isTensor: false } | {
+  readonly name: string;
+  readonly isTensor: true;
+  readonly type: string;
+  readonly shape: ReadonlyArray<number | string>;
+};
+
 export interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputMetadata?: readonly OrtValueMetadata[];
   run(feeds: Record<string, OrtTensor>, fetches: readonly string[]): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
 }

@@ -10,7 +10,9 @@
  *   const acts = await rec.recordBatches(images, (batch) => ({ input: batchToTensor(batch) }), { batchSize: 16 });
  *   await rec.dispose();
  */
-import { exposeTensors } from '../onnx/expose';
+import { exposeTensorsInModel } from '../onnx/expose';
+import { hasExternalData, inlineExternalData, type ExternalDataFile } from '../onnx/external-data';
+import { encodeModel } from '../onnx/proto';
 import { decodeModel, modelInputs, type IModelProto, type TensorSignature } from '../onnx/proto';
 import { CancelledError, UserFacingError, throwIfAborted, type LayerActivation, type ProgressFn } from '../types';
 import { explainOrtError } from './errors';
@@ -26,6 +28,8 @@ export type Feeds = Record<string, Feed>;
 export interface RecorderOptions extends OrtSessionOptions {
   /** Tensor names to record (LayerInfo.tensor); graph outputs may be listed too. */
   layers: readonly string[];
+  /** External data files the model references (e.g. model.onnx.data): their bytes are copied into the model. */
+  externalData?: readonly ExternalDataFile[];
 }
 
 export interface BatchOptions {
@@ -59,6 +63,35 @@ function halfToFloat(h: number): number {
   if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 → IEEE half bits, rounding to nearest even (overflow to ±Infinity, tiny values to subnormals/zero). */
+export function floatToHalf(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+  return sign | h;
 }
 
 /** 64 MiB: MobileNetV2 with all 64 layers is ~26 MiB per image, so it records 2 images per run. A 256 MiB budget
@@ -98,7 +131,7 @@ export function checkFeeds(inputs: readonly TensorSignature[], feeds: Feeds): vo
     const feed = feeds[input.name];
     if (!feed) throw new UserFacingError(`The model needs an input called "${input.name}", which was not given.`);
     const given = typeOf(feed.data);
-    if (input.type !== given && !(input.type === 'bool' && given === 'uint8')) {
+    if (input.type !== given && !(input.type === 'bool' && given === 'uint8') && !(input.type === 'float16' && (given === 'uint16' || given === 'float32'))) {
       throw new UserFacingError(`The model's input "${input.name}" expects ${input.type} values but was given ${given}.`);
     }
     const count = feed.dims.reduce((a, b) => a * b, 1);
@@ -132,8 +165,10 @@ export class Recorder {
     const proto = model instanceof Uint8Array ? decodeModel(model) : model;
     if (options.layers.length === 0) throw new UserFacingError('Choose at least one layer to record.');
     const layers = [...new Set(options.layers)];
-    const bytes = exposeTensors(proto, layers);
-    const { layers: _ignored, ...sessionOptions } = options;
+    const exposed = exposeTensorsInModel(proto, layers);
+    if (hasExternalData(exposed)) inlineExternalData(exposed, options.externalData ?? []);
+    const bytes = encodeModel(exposed);
+    const { layers: _ignored, externalData: _inlined, ...sessionOptions } = options;
     const backend = options.executionProviders?.[0];
     try {
       const session = await ort.InferenceSession.create(bytes, sessionOptions);
@@ -150,7 +185,12 @@ export class Recorder {
     checkFeeds(this.inputs, feeds);
     const tensors: Record<string, OrtTensor> = {};
     for (const [name, feed] of Object.entries(feeds)) {
-      if (this.inputs.some((i) => i.name === name)) tensors[name] = new this.ort.Tensor(typeOf(feed.data), feed.data, feed.dims);
+      const input = this.inputs.find((i) => i.name === name);
+      // float16 values travel as their bits in a Uint16Array (onnxruntime's convention); float32 feeds are rounded.
+      if (input?.type === 'float16') {
+        const bits = feed.data instanceof Uint16Array ? feed.data : Uint16Array.from(feed.data as Float32Array, floatToHalf);
+        tensors[name] = new this.ort.Tensor('float16', bits, feed.dims);
+      } else if (input) tensors[name] = new this.ort.Tensor(typeOf(feed.data), feed.data, feed.dims);
     }
     let results: Record<string, OrtTensor>;
     try {
@@ -201,7 +241,7 @@ export class Recorder {
     let out: LayerActivation[] | undefined;
     let perItem: number[] = [];
     let perRun = splittable ? 1 : size;
-    onProgress?.({ done: 0, total: items.length, phase: 'recording' });
+    await onProgress?.({ done: 0, total: items.length, phase: 'recording' });
     for (let start = 0; start < items.length; start += size) {
       const end = Math.min(items.length, start + size);
       for (let runStart = start; runStart < end; ) {
@@ -234,7 +274,10 @@ export class Recorder {
         }
         runStart = runEnd;
       }
-      onProgress?.({ done: end, total: items.length, phase: 'recording' });
+      // Awaited (a worker's progress callback is a round trip to the page): a cancel made in the callback is seen
+      // before the next batch starts, so cancelling at a given progress step stops at that step on any machine.
+      await onProgress?.({ done: end, total: items.length, phase: 'recording' });
+      if (end < items.length) throwIfAborted(signal);
     }
     return out!;
   }

@@ -1,4 +1,4 @@
-export { decodeImage, detectImageFormat, type RgbaImage, type ImageFormat } from './decode';
+export { decodeImage, decodeImageAsync, loadImageCodecs, declaredImageSize, detectImageFormat, MAX_IMAGE_PIXELS, type RgbaImage, type ImageFormat } from './decode';
 export { listZipImages, compareNatural, type ZipEntry } from './zip';
 export {
   imagenetSpec, preprocessImage, preprocessDecoded, preprocessBytes, batchToTensor, preprocessedDims, channelCount, validateSpec,

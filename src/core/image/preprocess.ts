@@ -154,7 +154,7 @@ export function preprocessDecoded(img: RgbaImage, spec: PreprocessSpec): Float32
   return preprocessImage(img.data, img.width, img.height, spec);
 }
 
-/** Decode PNG/JPEG bytes and preprocess them. */
+/** Decode PNG/JPEG bytes and preprocess them (in browsers and workers after `await loadImageCodecs()`). */
 export function preprocessBytes(bytes: Uint8Array, spec: PreprocessSpec, name?: string): Float32Array {
   return preprocessDecoded(decodeImage(bytes, name), spec);
 }

@@ -5,13 +5,23 @@
  * Runtime-agnostic (onnxruntime-web in the lab worker, onnxruntime-node in tests): the ORT module is injected,
  * as for core/stim/ort-engine.ts.
  * A BOS token (<|endoftext|>) is prepended so every word token has a context and gets a surprisal.
+ * Any export layout works (lm-layout.ts maps input_ids / attention_mask / position_ids / past_key_values.* /
+ * use_cache_branch / logits by role); fp16 outputs are read as float32.
  */
 import { batchSentences } from '../text/batch';
 import { lastTokenPool } from '../text/pooling';
 import { sentenceSurprisal, tokenSurprisals } from '../text/surprisal';
 import type { TextTokenizer } from '../text/tokenizer';
 import { CancelledError, UserFacingError, throwIfAborted, type ProgressFn } from '../types';
-import type { OrtModule, OrtSession, OrtSessionOptions, OrtTensor } from '../engine';
+import { copyAsFloat32, type OrtModule, type OrtSession, type OrtSessionOptions, type OrtTensor } from '../engine';
+import { detectLmLayout, lmFeeds, type LmInputInfo, type LmLayout } from './lm-layout';
+
+function asFloat32(t: OrtTensor): Float32Array {
+  if (t.data instanceof Float32Array) return t.data;
+  const out = new Float32Array(t.dims.reduce((a, b) => a * b, 1));
+  copyAsFloat32(t, out, 0);
+  return out;
+}
 
 export interface SentenceFeatures {
   /** Per layer: row-major [sentences x width]. */
@@ -32,7 +42,7 @@ export class SentenceEngine {
   private constructor(
     private readonly ort: OrtModule,
     private readonly session: OrtSession,
-    private readonly logitsName: string,
+    readonly layout: LmLayout,
     readonly vocabSize: number,
   ) {}
 
@@ -40,15 +50,17 @@ export class SentenceEngine {
    * for the session only and are not kept (they may hold the model's weights). */
   static async create(ort: OrtModule, modelBytes: Uint8Array, vocabSize: number, options?: OrtSessionOptions): Promise<SentenceEngine> {
     const session = await ort.InferenceSession.create(modelBytes, options);
-    const required = session.inputNames.filter((n) => !['input_ids', 'attention_mask', 'position_ids'].includes(n));
-    if (!session.inputNames.includes('input_ids') || required.length > 0) {
-      throw new UserFacingError(
-        `This model's inputs (${session.inputNames.join(', ')}) are not those of a plain causal language model.`,
-        'Use a GPT-2 export without past key values (input_ids, attention_mask).',
-      );
+    try {
+      const meta = session.inputMetadata;
+      const inputs: LmInputInfo[] = session.inputNames.map((name) => {
+        const m = meta?.find((x) => x.name === name);
+        return m && m.isTensor ? { name, type: m.type, shape: m.shape } : { name };
+      });
+      return new SentenceEngine(ort, session, detectLmLayout(inputs, session.outputNames), vocabSize);
+    } catch (e) {
+      await session.release();
+      throw e;
     }
-    const logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
-    return new SentenceEngine(ort, session, logitsName, vocabSize);
   }
 
   async features(tokenizer: TextTokenizer, sentences: string[], layers: string[], o: FeatureOptions = {}): Promise<SentenceFeatures> {
@@ -69,23 +81,21 @@ export class SentenceEngine {
       });
       const batch = batchSentences(ids, { maxLength: o.maxLength ?? 64, padId: bosId, prependBos: true, bosId });
       const [B, T] = batch.dims;
-      const feeds: Record<string, OrtTensor> = {
-        input_ids: new this.ort.Tensor('int64', batch.inputIds, [B, T]),
-      };
-      if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = new this.ort.Tensor('int64', batch.attentionMask, [B, T]);
-      if (this.session.inputNames.includes('position_ids')) {
-        const pos = new BigInt64Array(B * T);
-        for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) pos[b * T + t] = BigInt(t);
-        feeds.position_ids = new this.ort.Tensor('int64', pos, [B, T]);
+      const feeds = lmFeeds(this.ort, this.layout, { inputIds: batch.inputIds, attentionMask: batch.attentionMask, dims: [B, T] });
+      const logitsName = this.layout.logits;
+      let result: Record<string, OrtTensor>;
+      try {
+        result = await this.session.run(feeds, [logitsName, ...layers.filter((l) => l !== logitsName)]);
+      } finally {
+        for (const t of Object.values(feeds)) t.dispose?.();
       }
-      const result = await this.session.run(feeds, [this.logitsName, ...layers.filter((l) => l !== this.logitsName)]);
-      const logits = result[this.logitsName];
-      const bits = tokenSurprisals({ dims: logits.dims.map(Number), data: logits.data as Float32Array }, batch.inputIds, batch.lengths);
+      const logits = result[logitsName];
+      const bits = tokenSurprisals({ dims: logits.dims.map(Number), data: asFloat32(logits) }, batch.inputIds, batch.lengths);
       bits.forEach((b, i) => (surprisal[start + i] = sentenceSurprisal(b, 'mean')));
       for (const layer of layers) {
         const v = result[layer];
         if (!v) throw new UserFacingError(`The model did not return layer "${layer}".`);
-        const pooled = lastTokenPool({ dims: v.dims.map(Number), data: v.data as Float32Array }, batch.lengths);
+        const pooled = lastTokenPool({ dims: v.dims.map(Number), data: asFloat32(v) }, batch.lengths);
         const width = pooled.dims[1];
         out[layer] ??= { data: new Float32Array(n * width), width };
         out[layer].data.set(pooled.data, start * width);

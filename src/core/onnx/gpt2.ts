@@ -345,3 +345,172 @@ function serializeWithInitializers(model: IModelProto, graph: GraphProto, inits:
   if (o !== total) throw new Error(`GPT-2 serialization size mismatch (${o} != ${total})`);
   return out;
 }
+
+// ---------------------------------------------------------------- Hugging Face Optimum / transformers.js layout
+
+export interface Gpt2OptimumConfig extends Gpt2Config {
+  /** past_key_values.{i}.key/.value inputs [batch, heads, past, head_size] (decoder_with_past, merged, model.onnx). */
+  past?: boolean;
+  /** A position_ids input [batch, seq] (transformers.js v3 `onnx/model.onnx`). */
+  positionIds?: boolean;
+  /** A use_cache_branch bool [1] input, as merged decoders have (here it selects nothing: both branches are one graph). */
+  useCacheBranch?: boolean;
+}
+
+/**
+ * GPT-2 as `torch.onnx.export` writes it for Hugging Face Optimum (the files transformers.js loads, e.g. Xenova/gpt2's
+ * onnx/decoder_model.onnx): opset 14, LayerNorm decomposed (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul,
+ * Add), tensors named by module scope (`/transformer/h.0/Add_1_output_0` is block 0's residual stream,
+ * `/transformer/Add_output_0` the embedding sum), initializers `transformer.h.0.attn.c_attn.weight` ..., the LM head
+ * a transposed copy of wte (`onnx::MatMul_*`), and the export's I/O: input_ids, attention_mask [batch,
+ * past_sequence_length + sequence_length], optional position_ids, past_key_values.{i}.key/.value and
+ * use_cache_branch; outputs logits and present.{i}.key/.value. Same computation and seeded weights as
+ * buildGpt2Model, so a seed names the same network in both layouts.
+ */
+export function buildGpt2OptimumModel(config: Gpt2OptimumConfig): Uint8Array {
+  const { nLayer, nHead, nEmbd: d } = config;
+  const vocab = config.vocabSize ?? 50257;
+  const nPos = config.nPositions ?? 1024;
+  if (d % nHead !== 0) throw new UserFacingError(`GPT-2 config: nEmbd (${d}) must be divisible by nHead (${nHead}).`);
+  const dh = d / nHead;
+  const F = ElemType.FLOAT;
+  const I64 = ElemType.INT64;
+  const inits: Initializer[] = [];
+  const weight = (name: string, dims: number[], fill: Fill) => (inits.push({ name, dims, dataType: F, fill }), name);
+  const constI64 = (name: string, values: number[], scalar = false) => {
+    inits.push({ name, dims: scalar ? [] : [values.length], dataType: I64, fill: { kind: 'values', bytes: new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer) } });
+    return name;
+  };
+  const constF32 = (name: string, value: number) => {
+    inits.push({ name, dims: [], dataType: F, fill: { kind: 'values', bytes: new Uint8Array(new Float32Array([value]).buffer) } });
+    return name;
+  };
+  const nodes: NodeProto[] = [];
+  /** Node `${scope}/${op}` (numbered `_1`, `_2` within a scope, as torch does) with output `${name}_output_0`. */
+  const counts = new Map<string, number>();
+  const node = (scope: string, opType: string, inputs: string[], attribute: AttributeProto[] = [], output?: string) => {
+    const key = `${scope}/${opType}`;
+    const k = counts.get(key) ?? 0;
+    counts.set(key, k + 1);
+    const name = k === 0 ? key : `${key}_${k}`;
+    const out = output ?? `${name}_output_0`;
+    nodes.push({ opType, input: inputs, output: [out], name, attribute });
+    return out;
+  };
+
+  const residSd = INIT_SD / Math.sqrt(2 * nLayer);
+  // Weights in buildGpt2Model's draw order: wte, wpe, then per block c_attn, attn.c_proj, c_fc, mlp.c_proj.
+  const wte = weight('transformer.wte.weight', [vocab, d], { kind: 'normal', sd: INIT_SD });
+  const wpe = weight('transformer.wpe.weight', [nPos, d], { kind: 'normal', sd: INIT_SD });
+  const c0 = constI64('/transformer/Constant_output_0', [0], true);
+  const c1 = constI64('/transformer/Constant_1_output_0', [1], true);
+  const axes0 = constI64('/transformer/Constant_3_output_0', [0]);
+  const axes1 = constI64('/transformer/Constant_4_output_0', [1]);
+  const axes12 = constI64('/transformer/Constant_5_output_0', [1, 2]);
+  const shapeBTHD = constI64('/transformer/Constant_6_output_0', [0, 0, nHead, dh]);
+  const shapeBTD = constI64('/transformer/Constant_7_output_0', [0, 0, d]);
+  const splitQKV = constI64('/transformer/Constant_8_output_0', [d, d, d]);
+  const two = constF32('/transformer/Constant_9_output_0', 2);
+  const eps = constF32('/transformer/Constant_10_output_0', LN_EPS);
+  const sqrtDh = constF32('/transformer/Constant_11_output_0', Math.sqrt(dh));
+  const maskedScore = constF32('/transformer/Constant_12_output_0', MASKED_SCORE);
+  const half = constF32('/transformer/Constant_13_output_0', 0.5);
+  const oneF = constF32('/transformer/Constant_14_output_0', 1);
+  const three = constF32('/transformer/Constant_15_output_0', 3);
+  const geluCubic = constF32('/transformer/Constant_16_output_0', 0.044715);
+  const geluScale = constF32('/transformer/Constant_17_output_0', Math.sqrt(2 / Math.PI));
+
+  const T = '/transformer';
+  const seqLen = node(T, 'Gather', [node(T, 'Shape', ['input_ids']), c1], [attrInt('axis', 0)]);
+  const pastLen = config.past ? node(T, 'Gather', [node(T, 'Shape', ['past_key_values.0.key']), constI64('/transformer/Constant_2_output_0', [2], true)], [attrInt('axis', 0)]) : c0;
+  const total = node(T, 'Add', [pastLen, seqLen]);
+  const queryPos = node(T, 'Range', [pastLen, total, c1]);
+  const positions = config.positionIds ? 'position_ids' : node(T, 'Unsqueeze', [queryPos, axes0]);
+  const tok = node(`${T}/wte`, 'Gather', [wte, 'input_ids'], [attrInt('axis', 0)]);
+  const pos = node(`${T}/wpe`, 'Gather', [wpe, positions], [attrInt('axis', 0)]);
+  let x = node(T, 'Add', [tok, pos]);
+  // Query at absolute position past+i may attend key j when j <= past+i and key j is not padding.
+  const keyPos = node(T, 'Unsqueeze', [node(T, 'Range', [c0, total, c1]), axes0]);
+  const causal = node(T, 'LessOrEqual', [keyPos, node(T, 'Unsqueeze', [queryPos, axes1])]);
+  const keyOk = node(T, 'Unsqueeze', [node(T, 'Cast', ['attention_mask'], [attrInt('to', ElemType.BOOL)]), axes12]);
+  const allowed = node(T, 'And', [causal, keyOk]);
+
+  const layerNorm = (input: string, scope: string, prefix: string) => {
+    const mean = node(scope, 'ReduceMean', [input], [attrInts('axes', [-1])]);
+    const centered = node(scope, 'Sub', [input, mean]);
+    const variance = node(scope, 'ReduceMean', [node(scope, 'Pow', [centered, two])], [attrInts('axes', [-1])]);
+    const normed = node(scope, 'Div', [centered, node(scope, 'Sqrt', [node(scope, 'Add', [variance, eps])])]);
+    return node(scope, 'Add', [node(scope, 'Mul', [normed, weight(`${prefix}.weight`, [d], { kind: 'ones' })]), weight(`${prefix}.bias`, [d], { kind: 'zeros' })]);
+  };
+  const conv1d = (input: string, scope: string, prefix: string, nIn: number, nOut: number, sd: number) =>
+    node(scope, 'Add', [node(scope, 'MatMul', [input, weight(`${prefix}.weight`, [nIn, nOut], { kind: 'normal', sd })]), weight(`${prefix}.bias`, [nOut], { kind: 'zeros' })]);
+
+  for (let i = 0; i < nLayer; i++) {
+    const S = `${T}/h.${i}`;
+    const p = `transformer.h.${i}`;
+    const ln1 = layerNorm(x, `${S}/ln_1`, `${p}.ln_1`);
+    const A = `${S}/attn`;
+    const qkv = conv1d(ln1, `${A}/c_attn`, `${p}.attn.c_attn`, d, 3 * d, INIT_SD);
+    const split = [`${A}/Split_output_0`, `${A}/Split_output_1`, `${A}/Split_output_2`];
+    nodes.push({ opType: 'Split', input: [qkv, splitQKV], output: split, name: `${A}/Split`, attribute: [attrInt('axis', 2)] });
+    const heads = (t: string, out?: string) => node(A, 'Transpose', [node(A, 'Reshape', [t, shapeBTHD])], [attrInts('perm', [0, 2, 1, 3])], out);
+    const q = heads(split[0]);
+    let k = heads(split[1], config.past ? undefined : `present.${i}.key`);
+    let v = heads(split[2], config.past ? undefined : `present.${i}.value`);
+    if (config.past) {
+      k = node(A, 'Concat', [`past_key_values.${i}.key`, k], [attrInt('axis', -2)], `present.${i}.key`);
+      v = node(A, 'Concat', [`past_key_values.${i}.value`, v], [attrInt('axis', -2)], `present.${i}.value`);
+    }
+    const scores = node(A, 'Div', [node(A, 'MatMul', [q, node(A, 'Transpose', [k], [attrInts('perm', [0, 1, 3, 2])])]), sqrtDh]);
+    const probs = node(A, 'Softmax', [node(A, 'Where', [allowed, scores, maskedScore])], [attrInt('axis', -1)]);
+    const ctx = node(A, 'Reshape', [node(A, 'Transpose', [node(A, 'MatMul', [probs, v])], [attrInts('perm', [0, 2, 1, 3])]), shapeBTD]);
+    const attnOut = conv1d(ctx, `${A}/c_proj`, `${p}.attn.c_proj`, d, d, residSd);
+    const mid = node(S, 'Add', [x, attnOut]);
+    const ln2 = layerNorm(mid, `${S}/ln_2`, `${p}.ln_2`);
+    const M = `${S}/mlp`;
+    const fc = conv1d(ln2, `${M}/c_fc`, `${p}.mlp.c_fc`, d, 4 * d, INIT_SD);
+    // NewGELUActivation: 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³)))
+    const G = `${M}/act`;
+    const inner = node(G, 'Mul', [node(G, 'Add', [fc, node(G, 'Mul', [node(G, 'Pow', [fc, three]), geluCubic])]), geluScale]);
+    const act = node(G, 'Mul', [node(G, 'Mul', [fc, half]), node(G, 'Add', [node(G, 'Tanh', [inner]), oneF])]);
+    const mlpOut = conv1d(act, `${M}/c_proj`, `${p}.mlp.c_proj`, 4 * d, d, residSd);
+    x = node(S, 'Add', [mid, mlpOut]);
+  }
+  const lnF = layerNorm(x, `${T}/ln_f`, 'transformer.ln_f');
+  // The tied LM head as torch exports it: a transposed copy of wte (filled from wte's values after the fact).
+  const lmHead = 'onnx::MatMul_lm_head';
+  inits.push({ name: lmHead, dims: [d, vocab], dataType: F, fill: { kind: 'zeros' } });
+  node('/lm_head', 'MatMul', [lnF, lmHead], [], 'logits');
+
+  const dim = (v: string | number) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v });
+  const valueInfo = (name: string, elemType: number, shape: (string | number)[]): ValueInfoProto => ({ name, type: { tensorType: { elemType, shape: { dim: shape.map(dim) } } } });
+  const inputs = [valueInfo('input_ids', I64, ['batch_size', 'sequence_length'])];
+  inputs.push(valueInfo('attention_mask', I64, ['batch_size', config.past ? 'past_sequence_length + 1' : 'sequence_length']));
+  if (config.positionIds) inputs.push(valueInfo('position_ids', I64, ['batch_size', 'sequence_length']));
+  if (config.past) {
+    for (let i = 0; i < nLayer; i++) for (const kv of ['key', 'value']) inputs.push(valueInfo(`past_key_values.${i}.${kv}`, F, ['batch_size', nHead, 'past_sequence_length', dh]));
+  }
+  if (config.useCacheBranch) inputs.push(valueInfo('use_cache_branch', ElemType.BOOL, [1]));
+  const outputs = [valueInfo('logits', F, ['batch_size', 'sequence_length', vocab])];
+  for (let i = 0; i < nLayer; i++) for (const kv of ['key', 'value']) outputs.push(valueInfo(`present.${i}.${kv}`, F, ['batch_size', nHead, config.past ? 'past_sequence_length + sequence_length' : 'sequence_length', dh]));
+  const graph: GraphProto = { name: 'main_graph', node: nodes, input: inputs, output: outputs };
+  const model: IModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: 14 }], producerName: 'pytorch', producerVersion: '2.1.0' };
+  const bytes = serializeWithInitializers(model, graph, inits, new Rng(config.seed ?? 0), config.onProgress);
+  fillTransposedCopy(bytes, inits, wte, lmHead, vocab, d);
+  return bytes;
+}
+
+/** Writes wte's values, transposed, into the LM head's raw_data inside the serialized model (both are raw float32). */
+function fillTransposedCopy(bytes: Uint8Array, inits: Initializer[], from: string, to: string, rows: number, cols: number): void {
+  const model = onnx.ModelProto.decode(bytes);
+  const raw = (name: string) => model.graph!.initializer!.find((t) => t.name === name)!.rawData!;
+  const src = raw(from);
+  const dst = raw(to);
+  // protobufjs decodes bytes as views into `bytes`: writing dst writes the serialized model.
+  if (dst.buffer !== bytes.buffer) throw new Error('LM head bytes are not a view into the model');
+  const a = new Float32Array(src.slice().buffer);
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+  dst.set(new Uint8Array(t.buffer));
+  void inits;
+}

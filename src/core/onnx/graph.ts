@@ -21,6 +21,8 @@ export interface GraphIndex {
   shapeTensors: Set<string>;
   /** Float value of a small constant (initializer or Constant node), if readable. */
   constantValue(name: string): Float32Array | undefined;
+  /** ONNX element type code of an initializer; undefined for other tensors. */
+  elemTypeOf(name: string): number | undefined;
 }
 
 /** Kahn's algorithm, stable with respect to the file's order (which ONNX requires to be topological anyway). */
@@ -106,6 +108,7 @@ export function indexGraph(model: IModelProto): GraphIndex {
     outputs: new Set((graph.output ?? []).map((v) => v.name ?? '')),
     shapeTensors,
     constantValue,
+    elemTypeOf: (name: string) => initializers.get(name)?.dataType ?? undefined,
   };
 }
 

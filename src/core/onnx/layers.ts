@@ -20,8 +20,10 @@
  * after a linear conv (no activation) that no Add consumes — MobileNet's linear bottleneck. Everything
  * from the first global pool or fully connected layer on is the "head"; a first block with more than two
  * convs gives up its first conv as the "stem" (and a first block with a single conv is the stem).
- * Quantized (QLinear*) graphs list their uint8/int8 tensors: recorded values are the integer codes, an
- * affine function of the real activations (per-tensor scale and zero point), not dequantized.
+ * Quantized (QLinear*) graphs list their uint8/int8 tensors under the same labels as the fp32 model: the recorder
+ * dequantizes them (onnx/expose.ts). Their activations are folded into the op; an output whose zero point sits at
+ * the bottom of its range (0 for uint8, -128 for int8) cannot go negative, so it reads as a ReLU ("relu6" when its
+ * widest range ends at 6, as calibrated ReLU6 models do).
  * Clip(min=0) counts as ReLU ("relu6" when max <= 6); Clip with a negative min is a range clamp (no activation).
  */
 import type { LayerInfo } from '../types';
@@ -55,7 +57,8 @@ export function listLayers(model: IModelProto): LayerInfo[] {
   const declared = declaredLayers(model);
   if (declared) return declared.map((l, depth) => ({ ...l, depth }));
   const g = indexGraph(model);
-  const isTransformer = g.nodes.filter((n) => NORM_OPS.has(n.opType ?? '')).length >= 3 && !g.nodes.some((n) => n.opType === 'Conv');
+  const norms = g.nodes.filter((n) => NORM_OPS.has(n.opType ?? '') || decomposedNorm(g, n)).length;
+  const isTransformer = norms >= 3 && !g.nodes.some((n) => n.opType === 'Conv');
   const layers = (isTransformer && transformerLayers(g)) || unitLayers(g);
   return layers.map((l, depth) => ({ ...l, depth }));
 }
@@ -72,10 +75,31 @@ interface NormSite {
   branch?: string;
   branchOp?: string;
   normOut: string;
+  /** A LayerNorm written as ReduceMean/Sub/Pow/... ops. */
+  decomposed?: boolean;
 }
 
 function producerOp(g: GraphIndex, t: string): string {
   return g.producer.get(t)?.node.opType ?? '';
+}
+
+/**
+ * A LayerNorm that older exporters (torch.onnx below opset 17, as in Optimum's GPT-2) write as ops: its first
+ * ReduceMean(x), whose output a Sub(x, mean) takes. Returns the norm's output, found by following
+ * Sub → Div → Mul (weight) → Add (bias); the Div (or Sub) output when the affine part is missing.
+ */
+function decomposedNorm(g: GraphIndex, n: NodeProto): { input: string; output: string } | undefined {
+  if (n.opType !== 'ReduceMean') return undefined;
+  const x = n.input?.[0];
+  const mean = n.output?.[0];
+  if (!x || !mean) return undefined;
+  const sub = (g.consumers.get(mean) ?? []).find((c) => c.opType === 'Sub' && c.input?.[0] === x && c.input?.[1] === mean);
+  if (!sub?.output?.[0]) return undefined;
+  const next = (t: string, op: string) => (g.consumers.get(t) ?? []).find((c) => c.opType === op && c.input?.[0] === t)?.output?.[0];
+  const div = next(sub.output[0], 'Div');
+  const mul = div && next(div, 'Mul');
+  const add = mul && next(mul, 'Add');
+  return { input: x, output: add || mul || div || sub.output[0] };
 }
 
 function transformerLayers(g: GraphIndex): Draft[] | null {
@@ -83,6 +107,20 @@ function transformerLayers(g: GraphIndex): Draft[] | null {
   const streams = new Set<string>();
   for (const n of g.nodes) {
     const op = n.opType ?? '';
+    const decomposed = decomposedNorm(g, n);
+    if (decomposed) {
+      const add = g.producer.get(decomposed.input)?.node;
+      const site: NormSite = { node: n, stream: decomposed.input, normOut: decomposed.output, decomposed: true };
+      if (add && add.opType === 'Add' && sites.length > 0) {
+        const ins = dataInputs(g, add);
+        const prev = ins.find((t) => streams.has(t));
+        const branch = ins.find((t) => t !== prev);
+        if (prev && branch) Object.assign(site, { branch, branchOp: producerOp(g, branch) });
+      }
+      streams.add(site.stream);
+      sites.push(site);
+      continue;
+    }
     if (!NORM_OPS.has(op)) continue;
     const out = n.output ?? [];
     const inp = n.input ?? [];
@@ -118,13 +156,13 @@ function transformerLayers(g: GraphIndex): Draft[] | null {
     const attn = sites[2 * i + 1];
     const mlp = sites[2 * i + 2];
     const group = `block ${i}`;
-    const residualOp = mlp.node.opType === 'LayerNormalization' || mlp.node.opType === 'SimplifiedLayerNormalization' ? producerOp(g, mlp.stream) : mlp.node.opType ?? '';
+    const residualOp = mlp.decomposed || mlp.node.opType === 'LayerNormalization' || mlp.node.opType === 'SimplifiedLayerNormalization' ? producerOp(g, mlp.stream) : mlp.node.opType ?? '';
     layers.push({ tensor: attn.branch!, label: `${group} · attention`, group, kind: 'attention', op: attn.branchOp ?? '' });
     layers.push({ tensor: mlp.branch!, label: `${group} · MLP`, group, kind: 'mlp', op: mlp.branchOp ?? '' });
     layers.push({ tensor: mlp.stream, label: `${group} · residual`, group, kind: 'residual', op: residualOp });
   }
   const last = sites[sites.length - 1];
-  layers.push({ tensor: last.normOut, label: 'final LayerNorm', group: 'head', kind: 'norm', op: last.node.opType ?? '' });
+  layers.push({ tensor: last.normOut, label: 'final LayerNorm', group: 'head', kind: 'norm', op: last.decomposed ? producerOp(g, last.normOut) : last.node.opType ?? '' });
   const logits = findLogits(g, last.normOut);
   if (logits) layers.push({ tensor: logits, label: 'logits', group: 'head', kind: 'logits', op: producerOp(g, logits) });
   return layers;
@@ -190,7 +228,38 @@ function clipActivation(g: GraphIndex, n: NodeProto): string | undefined {
   return max === undefined ? 'relu' : max <= 6 ? 'relu6' : 'clipped relu';
 }
 
+const QUANT_OUTPUT: Record<string, [number, number]> = { QLinearConv: [6, 7], QLinearMatMul: [6, 7], QLinearAdd: [6, 7], QLinearMul: [6, 7] };
+
+/** Upper end of the output range of a quantized op whose zero point sits at the bottom of its range (a folded
+ * rectifier); undefined when the op's output can go negative or is not a quantized op. */
+function rectifiedRange(g: GraphIndex, n: NodeProto): number | undefined {
+  const slots = QUANT_OUTPUT[n.opType ?? ''];
+  if (!slots) return undefined;
+  const scale = g.constantValue(n.input?.[slots[0]] ?? '')?.[0];
+  const zp = n.input?.[slots[1]] ? g.constantValue(n.input[slots[1]]!) : Float32Array.of(0);
+  if (scale === undefined || !zp || zp.length !== 1) return undefined;
+  const signed = g.elemTypeOf(n.input?.[slots[1]] ?? '') === 3;
+  if (zp[0] !== (signed ? -128 : 0)) return undefined;
+  return scale * ((signed ? 127 : 255) - zp[0]);
+}
+
+/**
+ * The rectifier each quantized op folded in. ReLU6 and ReLU look alike once calibrated (ranges end at the observed
+ * maximum): a model whose widest rectified range is 6 uses ReLU6 (MobileNet), otherwise ReLU (ResNet).
+ */
+function quantizedActivations(g: GraphIndex): Map<NodeProto, string> {
+  const ranges = new Map<NodeProto, number>();
+  for (const n of g.nodes) {
+    const r = rectifiedRange(g, n);
+    if (r !== undefined) ranges.set(n, r);
+  }
+  const widest = Math.max(...ranges.values());
+  const name = Math.abs(widest - 6) < 1e-3 ? 'relu6' : 'relu';
+  return new Map([...ranges.keys()].map((n) => [n, name]));
+}
+
 function unitLayers(g: GraphIndex): Draft[] {
+  const folded = quantizedActivations(g);
   const units: Unit[] = [];
   const unitOf = new Map<string, Unit>();
   const dataConsumers = (t: string) => (g.consumers.get(t) ?? []).filter((c) => dataInputs(g, c).includes(t));
@@ -222,7 +291,7 @@ function unitLayers(g: GraphIndex): Draft[] {
       continue;
     }
     if (mainType && (mainType !== 'add' && mainType !== 'concat' ? true : isBinaryData)) {
-      const unit: Unit = { type: mainType, op, tensor: out };
+      const unit: Unit = { type: mainType, op, tensor: out, activation: folded.get(n) };
       units.push(unit);
       unitOf.set(out, unit);
       continue;

@@ -139,7 +139,7 @@ export function initializerFloats(model: IModelProto, name: string): { dims: num
   return tensorFloats(t);
 }
 
-/** Float values of a TensorProto (float32 or int64/int32 converted); undefined for other types. */
+/** Float values of a TensorProto (float32, or int64/int32/uint8/int8 converted); undefined for other types. */
 export function tensorFloats(t: TensorProto): { dims: number[]; data: Float32Array } | undefined {
   const dims = (t.dims ?? []).map(toNumber);
   // Copy raw bytes into a fresh, aligned buffer (under Node they are a view into a shared Buffer pool).
@@ -151,6 +151,10 @@ export function tensorFloats(t: TensorProto): { dims: number[]; data: Float32Arr
   if (t.dataType === ElemType.INT64) {
     if (raw) return { dims, data: Float32Array.from(new BigInt64Array(raw.buffer, 0, raw.length / 8), Number) };
     return { dims, data: Float32Array.from((t.int64Data ?? []).map(toNumber)) };
+  }
+  if (t.dataType === ElemType.UINT8 || t.dataType === ElemType.INT8) {
+    const codes = raw ?? Uint8Array.from(t.int32Data ?? []);
+    return { dims, data: Float32Array.from(t.dataType === ElemType.INT8 ? new Int8Array(codes.buffer, codes.byteOffset, codes.length) : codes) };
   }
   if (t.dataType === ElemType.INT32) {
     if (raw) return { dims, data: Float32Array.from(new Int32Array(raw.buffer, 0, raw.length / 4)) };
