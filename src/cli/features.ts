@@ -78,6 +78,8 @@ export interface RecordImagesOptions {
   threads?: number;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
+  /** Decode + preprocess one image (default: preprocessBytes with `preprocess`), e.g. Brain-Score placement. */
+  prepare?: (img: NamedBytes) => Float32Array;
 }
 
 /** Recording options from the flags `record` and `score` share (--batch, --max-features, --threads). */
@@ -108,7 +110,7 @@ export async function recordImages(ort: OrtModule, model: Uint8Array, images: re
     for (let start = 0; start < images.length; start += batchSize) {
       throwIfAborted(o.signal);
       const batch = images.slice(start, start + batchSize);
-      const tensor = batchToTensor(batch.map((img) => preprocessBytes(img.bytes, o.preprocess, img.name)), o.preprocess);
+      const tensor = batchToTensor(batch.map((img) => (o.prepare ? o.prepare(img) : preprocessBytes(img.bytes, o.preprocess, img.name))), o.preprocess);
       const inputName = recorder.inputs[0]?.name;
       if (!inputName) throw new UserFacingError('The model has no input.');
       const acts = (await recorder.run({ [inputName]: tensor }, o.signal)).map((a) => reduceActivation(a, o.maxFeatures));

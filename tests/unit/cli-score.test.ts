@@ -1,8 +1,8 @@
 import { describe, expect, test, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Papa from 'papaparse';
 import * as ort from 'onnxruntime-node';
 import { Recorder, type OrtModule } from '../../src/core/engine';
@@ -14,6 +14,10 @@ import { writeNpy } from '../../src/core/data/npy';
 import { kFoldSplits } from '../../src/core/metrics/crossval';
 import { DEFAULT_ALPHAS } from '../../src/core/metrics/ridge';
 import { main } from '../../src/cli/main';
+import { cogganBundle } from '../../src/core/data/loaders';
+import { findBenchmark } from '../../src/core/benchmarks';
+import { placementPrepare } from '../../src/cli/benchmark';
+import { SHARED as SHARED_DIR } from '../support/shared';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -97,3 +101,77 @@ describe('silico score', () => {
     expect(missing.stderr).toContain('Missing --bundle');
   });
 });
+
+describe('silico score with versioned benchmark definitions', () => {
+  const CI = process.env.CI === 'true';
+  const cogganDir = join(SHARED_DIR, 'data/vision/coggan2024-fmri');
+  const run = existsSync(join(cogganDir, 'rsm.json')) || CI ? test : test.skip;
+
+  run('a Coggan bundle with --metric rsa runs the Coggan2024 recipe on full layers, equal to the Python mirror on the same features', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'silico-cli-coggan-'));
+    try {
+      // The bundle, written to a temporary folder (never into the repository).
+      const native = new Map<string, Uint8Array>();
+      native.set('rsm.json', new Uint8Array(readFileSync(join(cogganDir, 'rsm.json'))));
+      for (const f of readdirSync(join(cogganDir, 'stimuli'))) native.set(`stimuli/${f}`, new Uint8Array(readFileSync(join(cogganDir, 'stimuli', f))));
+      const bundleDir = join(dir, 'coggan');
+      for (const [p, bytes] of cogganBundle(native)) {
+        mkdirSync(dirname(join(bundleDir, p)), { recursive: true });
+        writeFileSync(join(bundleDir, p), bytes);
+      }
+      const out = join(dir, 'scores.json');
+      const r = await silico(['score', '--model', 'hmax', '--bundle', bundleDir, '--metric', 'rsa', '--layers', 'C1', '--max-features', 'none', '--out', out]);
+      expect(r.stderr).toContain('Coggan2024.V1-rdm@1');
+      expect(r.code).toBe(0);
+      const rows = JSON.parse(readFileSync(out, 'utf8')) as Record<string, any>[];
+      expect(rows.map((x) => x.definition)).toEqual(['Coggan2024.V1-rdm', 'Coggan2024.V2-rdm', 'Coggan2024.V4-rdm', 'Coggan2024.IT-rdm']);
+      for (const row of rows) {
+        expect(row).toMatchObject({ reduction: 'none', version: 1, formula: '(r / ceiling)², clipped to [0, 1]' });
+        expect(row.placement).toContain('place_on_screen: 9° stimuli in an 8° field');
+        expect(row.provenance).toMatchObject({ benchmark: row.definition, featureReduction: 'none', appVersion: expect.stringMatching(/^silico /) });
+      }
+      // The same C1 features, placed as Brain-Score does, through Python's copy of Brain-Score's RSA().
+      const bench = readBundle(cogganBundle(native));
+      const spec = hmaxSpec();
+      const prepare = placementPrepare(findBenchmark('Coggan2024.V1-rdm')!.placement, spec)!;
+      const rec = await Recorder.create(ort as unknown as OrtModule, buildHmaxModel(), { layers: ['C1'] });
+      const input = batchToTensor(bench.manifest.stimuli.map((s) => prepare({ name: s.id, bytes: stimulusBytes(bench, s) })), spec);
+      const [c1] = await rec.run({ image: input });
+      await rec.dispose();
+      writeFileSync(join(dir, 'x.npy'), writeNpy(c1.data, [24, c1.data.length / 24], 'f4'));
+      const py = spawnSync(PYTHON, ['-c', COGGAN_MIRROR], { input: JSON.stringify({ x: join(dir, 'x.npy'), rsm: join(cogganDir, 'rsm.json') }), encoding: 'utf8' });
+      expect(py.stderr).toBe('');
+      const ref = JSON.parse(py.stdout) as Record<string, { raw: number; ceiled: number }>;
+      for (const row of rows) {
+        expect(Math.abs(row.raw - ref[row.region].raw)).toBeLessThan(1e-6);
+        expect(Math.abs(row.ceiled - ref[row.region].ceiled)).toBeLessThan(1e-6);
+      }
+      const bad = await silico(['score', '--model', 'hmax', '--bundle', bundleDir, '--max-features', 'lots']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--max-features must be a positive whole number or "none"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+const COGGAN_MIRROR = `
+import json, sys
+import numpy as np
+job = json.load(sys.stdin)
+X = np.load(job['x']).astype(np.float32)
+data = json.load(open(job['rsm']))
+out = {}
+for region, subs in data['regions'].items():
+    t = np.array(subs).transpose(1, 2, 0)
+    p = X[:, X.std(axis=0) != 0]
+    m = p.mean(axis=0)
+    p = p[:, np.abs(m) > m.std() * 3.1]
+    p = (p - p.mean(0)) / p.std(0)
+    model = np.corrcoef(p)
+    off = np.array(1 - np.eye(24).flatten(), dtype=bool)
+    raw = np.mean([np.corrcoef(t[:, :, s].flatten()[off], model.flatten()[off])[0, 1] for s in range(t.shape[2])])
+    nc = np.mean([np.corrcoef(t[:, :, s].flatten()[off], t[:, :, [i for i in range(t.shape[2]) if i != s]].mean(axis=2).flatten()[off])[0, 1] for s in range(t.shape[2])])
+    out[region] = dict(raw=float(raw), ceiled=float(np.clip((raw / nc) ** 2, 0, 1)))
+print(json.dumps(out))
+`;

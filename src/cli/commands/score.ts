@@ -1,16 +1,20 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeOutputFile } from '../output';
 import Papa from 'papaparse';
 import type { Command } from '../command';
 import { integerOption, listOption, outputFormat, requiredString, stringOption } from '../args';
 import { loadVisionModel, readBenchmark, selectLayers, BUILTIN_VISION_MODELS } from '../inputs';
 import { recordImages, recordingFlags } from '../features';
-import { toScoringBenchmark } from '../benchmark';
+import { appVersion, definitionData, maxFeaturesOption, placementPrepare, toScoringBenchmark } from '../benchmark';
 import { loadOrtNode } from '../ort';
 import { note, stderrProgress } from '../progress';
 import { UserFacingError } from '../../core/types';
 import { readBundle, stimulusBytes, type Benchmark } from '../../core/data/bundle';
 import { syntheticBundle } from '../../core/data/synthetic';
 import { scoreLayers, type MetricKind } from '../../core/predictivity/scoring';
+import { benchmarksForBundle, findBenchmark, placementLabel, provenance, type BenchmarkDefinition, type Placement, type ScoreProvenance } from '../../core/benchmarks';
+import { newCache, scoreDefinition } from '../../core/benchmarks/run';
+import type { Split } from '../../core/metrics/crossval';
 
 /** `--bundle synthetic` is the built-in synthetic demo benchmark (not brain data). */
 export const SYNTHETIC_BUNDLE = 'synthetic';
@@ -27,7 +31,56 @@ export interface ScoreRow {
   ceiling: number;
   ceiled: number;
   reduction: string;
+  /** Versioned benchmark definition used ("" for a bundle without one: Silico's generic recipe). */
+  definition: string;
+  version: number | string;
+  /** Ceiling normalisation, e.g. "r² / ceiling". */
+  formula: string;
+  clipped: boolean;
+  placement: string;
   note?: string;
+  provenance?: ScoreProvenance;
+}
+
+/** Definitions of a bundle that implement `metric` (rsa: Coggan2024 or generic RDM recipes). */
+export function definitionsFor(bundleId: string, regions: string[], metric: MetricKind, requested?: string): BenchmarkDefinition[] {
+  if (requested && requested !== 'auto') {
+    if (requested === 'none') return [];
+    return requested.split(',').map((id) => {
+      const d = findBenchmark(id.trim());
+      if (!d) throw new UserFacingError(`There is no benchmark definition "${id}".`, 'Run "silico report --list" for the list.');
+      if (!regions.includes(d.region)) throw new UserFacingError(`${d.id} scores region "${d.region}", which this bundle does not have (it has ${regions.join(', ')}).`);
+      return d;
+    });
+  }
+  return benchmarksForBundle(bundleId, regions).filter((d) => (metric === 'rsa' ? d.recipe.kind !== 'regression' : d.recipe.kind === 'regression' && d.recipe.method === metric));
+}
+
+/** The placement all chosen definitions share, or the --placement override. */
+export function sharedPlacement(defs: BenchmarkDefinition[], override?: string): Placement {
+  const p = defs[0].placement;
+  if (defs.some((d) => JSON.stringify(d.placement) !== JSON.stringify(p))) throw new UserFacingError('The chosen benchmarks place images differently; score them one at a time.');
+  if (override === undefined) return p;
+  if (override === 'crop' || override === 'center-crop') return { mode: 'center-crop', modelDegrees: p.modelDegrees, note: 'centre crop chosen with --placement' };
+  if (override === 'brainscore') {
+    if (p.visualDegrees === undefined) throw new UserFacingError(`${defs[0].id} does not state its stimuli's visual degrees, so Brain-Score placement is not defined for it.`);
+    return { ...p, mode: 'brainscore' };
+  }
+  throw new UserFacingError(`--placement must be brainscore or crop, got "${override}".`);
+}
+
+/** Explicit splits from a JSON file: [{"train": [...], "test": [...]}, ...] (0-based stimulus indices). */
+export function readSplits(path: string): Split[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserFacingError(`Could not read splits from ${path}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(parsed) || parsed.some((s) => !s || !Array.isArray((s as Split).train) || !Array.isArray((s as Split).test))) {
+    throw new UserFacingError(`${path} must hold a list of {"train": [...], "test": [...]} objects.`);
+  }
+  return parsed as Split[];
 }
 
 const METRICS: readonly MetricKind[] = ['ridge', 'pls', 'rsa'];
@@ -36,7 +89,7 @@ export const score: Command = {
   spec: {
     name: 'score',
     summary: 'Score every layer of a vision model against a benchmark bundle (layer × region).',
-    usage: 'silico score --model MODEL --bundle PATH|synthetic [--metric ridge|pls|rsa] [--out scores.csv]',
+    usage: 'silico score --model MODEL --bundle PATH|synthetic [--metric ridge|pls|rsa] [--benchmark ID] [--max-features N|none] [--out scores.csv]',
     options: {
       model: { type: 'string', short: 'm', value: 'MODEL', help: `An .onnx file or a built-in model (${Object.keys(BUILTIN_VISION_MODELS).join(', ')}).`, required: true },
       bundle: { type: 'string', short: 'b', value: 'PATH', help: `Benchmark bundle folder or .zip (docs/bundle-format.md), or "${SYNTHETIC_BUNDLE}" for the built-in synthetic demo.`, required: true },
@@ -44,7 +97,10 @@ export const score: Command = {
       layers: { type: 'string', short: 'l', value: 'LIST', help: 'Comma-separated layer tensors or labels, or "all".', default: 'all' },
       folds: { type: 'string', value: 'N', help: 'Cross-validation folds for ridge/PLS (default: the bundle\'s, else 10).' },
       seed: { type: 'string', value: 'N', help: 'Seed of the folds and split-halves.', default: '0' },
-      'max-features': { type: 'string', value: 'N', help: 'Average-pool 4-D layers over space to at most N features per image.', default: '8192' },
+      'max-features': { type: 'string', value: 'N|none', help: 'Average-pool 4-D layers over space to at most N features per image; "none" keeps full flattened layers (as Brain-Score).', default: '8192' },
+      benchmark: { type: 'string', value: 'ID', help: 'Benchmark definition(s), comma-separated (e.g. Coggan2024.IT-rdm); "auto" (default): every definition of the bundle for the metric; "none": Silico\'s generic recipe.' },
+      placement: { type: 'string', value: 'MODE', help: 'brainscore (place_on_screen at the benchmark\'s degrees in an 8° field) or crop (the model preset); default: the benchmark\'s.' },
+      splits: { type: 'string', value: 'FILE', help: 'JSON list of {train, test} index lists to use instead of the benchmark\'s seeded splits (e.g. from scikit-learn).' },
       preprocess: { type: 'string', value: 'NAME', help: 'Preprocessing preset: imagenet or hmax (default: the model\'s).' },
       batch: { type: 'string', value: 'N', help: 'Images per inference run.', default: '16' },
       threads: { type: 'string', value: 'N', help: 'onnxruntime intra-op threads.' },
@@ -77,35 +133,86 @@ export const score: Command = {
 
     const images = bench.manifest.stimuli.map((s) => ({ name: s.id, bytes: stimulusBytes(bench, s) }));
     const progress = stderrProgress('score', process.stderr, quiet);
-    const acts = await recordImages(await loadOrtNode(), model.bytes, images, recordingFlags(options, model, layers, progress, signal));
-    const results = await scoreLayers(acts.map((a) => ({ layer: a.layer, activation: a })), scoring, {
-      metric,
-      modelId: model.name,
-      seed: integerOption(options, 'seed', 0),
-      signal,
-      onProgress: progress,
-    });
-    progress.end();
+    const maxFeatures = maxFeaturesOption(options['max-features'], 8192);
+    const defs = bench.manifest.synthetic ? [] : definitionsFor(bench.manifest.id, bench.regions.map((r) => r.name), metric, stringOption(options, 'benchmark'));
     const labels = new Map(layers.map((l) => [l.tensor, l.label]));
-    const reductions = new Map(acts.map((a) => [a.layer, a.reduction]));
-    const rows: ScoreRow[] = results.map((r) => ({
-      model: r.model,
-      layer: r.layer,
-      label: labels.get(r.layer) ?? r.layer,
-      benchmark: r.benchmark,
-      region: r.region,
-      metric: r.metric,
-      raw: r.raw,
-      sem: r.sem,
-      ceiling: r.ceiling,
-      ceiled: r.ceiled,
-      reduction: reductions.get(r.layer) ?? 'none',
-      ...(r.note ? { note: r.note } : {}),
-    }));
-    const text = format === 'csv' ? `${Papa.unparse(rows.map((r) => ({ ...r, note: r.note ?? '' })))}\n` : `${JSON.stringify(rows, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+    const version = appVersion();
+    let rows: ScoreRow[];
+    if (defs.length) {
+      const placement = sharedPlacement(defs, stringOption(options, 'placement'));
+      const splitsPath = stringOption(options, 'splits');
+      const splits = splitsPath ? readSplits(splitsPath) : undefined;
+      note(`benchmarks: ${defs.map((d) => `${d.id}@${d.version}`).join(', ')}; images: ${placementLabel(placement)}; features: ${maxFeatures === undefined ? 'full layers (no pooling)' : `pooled to ≤ ${maxFeatures}`}`, quiet);
+      const acts = await recordImages(await loadOrtNode(), model.bytes, images, {
+        ...recordingFlags({ ...options, 'max-features': undefined }, model, layers, progress, signal),
+        maxFeatures,
+        prepare: placementPrepare(placement, model.preprocess),
+      });
+      rows = [];
+      for (const def of defs) {
+        const data = definitionData(bench, def.region, def.recipe.kind === 'coggan2024-rsa');
+        for (const a of acts) {
+          const r = scoreDefinition(def, { layer: a.layer, activation: a }, data, { splits, cache: newCache(), signal });
+          const prov = provenance(def, { featureReduction: a.reduction, layerChoice: 'every layer scored on all data (no commitment)', appVersion: version, clipped: r.clipped, placement, explicitSplits: !!splits });
+          rows.push({
+            model: model.name,
+            layer: a.layer,
+            label: labels.get(a.layer) ?? a.layer,
+            benchmark: bench.manifest.id,
+            region: def.region,
+            metric,
+            raw: r.raw,
+            sem: r.sem,
+            ceiling: r.ceiling,
+            ceiled: r.ceiled,
+            reduction: a.reduction,
+            definition: def.id,
+            version: def.version,
+            formula: prov.formula,
+            clipped: r.clipped,
+            placement: prov.placement,
+            ...(r.note ? { note: r.note } : {}),
+            provenance: prov,
+          });
+        }
+      }
+      progress.end();
+    } else {
+      const acts = await recordImages(await loadOrtNode(), model.bytes, images, { ...recordingFlags({ ...options, 'max-features': undefined }, model, layers, progress, signal), maxFeatures });
+      const results = await scoreLayers(acts.map((a) => ({ layer: a.layer, activation: a })), scoring, {
+        metric,
+        modelId: model.name,
+        seed: integerOption(options, 'seed', 0),
+        signal,
+        onProgress: progress,
+      });
+      progress.end();
+      const reductions = new Map(acts.map((a) => [a.layer, a.reduction]));
+      const formula = metric === 'rsa' && scoring.ceilingTransform === 'squared-ratio' ? '(r / ceiling)²' : 'r / ceiling';
+      rows = results.map((r) => ({
+        model: r.model,
+        layer: r.layer,
+        label: labels.get(r.layer) ?? r.layer,
+        benchmark: r.benchmark,
+        region: r.region,
+        metric: r.metric,
+        raw: r.raw,
+        sem: r.sem,
+        ceiling: r.ceiling,
+        ceiled: r.ceiled,
+        reduction: reductions.get(r.layer) ?? 'none',
+        definition: '',
+        version: '',
+        formula,
+        clipped: false,
+        placement: 'model preset (resize + centre crop)',
+        ...(r.note ? { note: r.note } : {}),
+      }));
+    }
+    const text = format === 'csv' ? `${Papa.unparse(rows.map(({ provenance: p, ...r }) => ({ ...r, note: r.note ?? '', splits: p?.splits ?? '', ceiling_method: p?.ceiling ?? '', app_version: p?.appVersion ?? version })))}\n` : `${JSON.stringify(rows, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
     const out = stringOption(options, 'out');
     if (out) {
-      writeFileSync(out, text);
+      writeOutputFile(out, text);
       note(`wrote ${rows.length} scores to ${out}`, quiet);
     } else process.stdout.write(text);
     return 0;

@@ -169,3 +169,92 @@ export function rsaScore(
   }
   return result;
 }
+
+/**
+ * Brain-Score's Coggan2024_fMRI recipe (`benchmarks/coggan2024_fMRI/benchmark.py`, `RSA`): drop units with
+ * zero variance across conditions; keep units whose |mean over conditions| > 3.1 × the std (ddof 0) of
+ * those unit means; z-score each kept unit across conditions; model RSM = Pearson correlation between
+ * the conditions' patterns (np.corrcoef). `x` is stimuli × units (float32 activations are read as float64).
+ */
+export interface CogganRsm {
+  rsm: Matrix;
+  /** Units left after dropping zero-variance ones, and after the 3.1 × std selection. */
+  nonConstantUnits: number;
+  selectedUnits: number;
+}
+
+export function cogganRsm(x: { rows: number; cols: number; data: ArrayLike<number> }): CogganRsm {
+  const n = x.rows;
+  const p = x.cols;
+  const means = new Float64Array(p);
+  const sds = new Float64Array(p);
+  for (let i = 0; i < n; i++) for (let k = 0; k < p; k++) means[k] += x.data[i * p + k];
+  for (let k = 0; k < p; k++) means[k] /= n;
+  for (let i = 0; i < n; i++) for (let k = 0; k < p; k++) sds[k] += (x.data[i * p + k] - means[k]) ** 2;
+  const nonConstant: number[] = [];
+  for (let k = 0; k < p; k++) {
+    sds[k] = Math.sqrt(sds[k] / n);
+    if (sds[k] !== 0) nonConstant.push(k);
+  }
+  if (!nonConstant.length) throw new UserFacingError('Every unit of this layer is constant across the stimuli.');
+  let mm = 0;
+  for (const k of nonConstant) mm += means[k];
+  mm /= nonConstant.length;
+  let vm = 0;
+  for (const k of nonConstant) vm += (means[k] - mm) ** 2;
+  const threshold = 3.1 * Math.sqrt(vm / nonConstant.length);
+  const selected = nonConstant.filter((k) => Math.abs(means[k]) > threshold);
+  if (!selected.length) throw new UserFacingError('No unit has a mean response above 3.1 × the std of the unit means (Coggan2024 unit selection).');
+  const q = selected.length;
+  const z = new Float64Array(n * q);
+  selected.forEach((k, j) => {
+    for (let i = 0; i < n; i++) z[i * q + j] = (x.data[i * p + k] - means[k]) / sds[k];
+  });
+  // np.corrcoef over rows (conditions): centre and scale each row, then dot products.
+  for (let i = 0; i < n; i++) {
+    let m = 0;
+    for (let j = 0; j < q; j++) m += z[i * q + j];
+    m /= q;
+    let ss = 0;
+    for (let j = 0; j < q; j++) {
+      z[i * q + j] -= m;
+      ss += z[i * q + j] ** 2;
+    }
+    const norm = Math.sqrt(ss);
+    for (let j = 0; j < q; j++) z[i * q + j] = norm > 0 ? z[i * q + j] / norm : NaN;
+  }
+  const rsm = matrix(n, n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < q; k++) s += z[i * q + k] * z[j * q + k];
+      rsm.data[i * n + j] = rsm.data[j * n + i] = i === j ? 1 : s;
+    }
+  }
+  return { rsm, nonConstantUnits: nonConstant.length, selectedUnits: q };
+}
+
+/** Pearson r over every off-diagonal cell (row by row), as Brain-Score's Coggan2024 get_score. */
+export function offDiagonalPearson(a: Matrix, b: Matrix): number {
+  if (a.rows !== b.rows || a.cols !== b.cols) throw new UserFacingError(`Similarity matrices differ in size: ${a.rows} vs ${b.rows}.`);
+  return pearson(offDiagonal(a), offDiagonal(b));
+}
+
+export interface CogganResult {
+  /** Model RSM vs each subject's RSM. */
+  perSubject: Float64Array;
+  /** Mean over subjects. */
+  raw: number;
+  /** Each subject vs the mean RSM of the others. */
+  perSubjectCeiling: Float64Array;
+  /** Mean of perSubjectCeiling (leave-one-subject-out). */
+  ceiling: number;
+}
+
+/** Coggan2024 score and ceiling from a model RSM and the subjects' RSMs (similarities, not RDMs). */
+export function cogganScore(modelRsm: Matrix, subjectRsms: readonly Matrix[]): CogganResult {
+  if (subjectRsms.length < 2) throw new UserFacingError('The Coggan2024 ceiling needs at least 2 subjects.');
+  const perSubject = Float64Array.from(subjectRsms, (s) => offDiagonalPearson(s, modelRsm));
+  const perSubjectCeiling = Float64Array.from(subjectRsms, (s, i) => offDiagonalPearson(s, meanRdm(subjectRsms.filter((_, j) => j !== i))));
+  return { perSubject, raw: mean(perSubject), perSubjectCeiling, ceiling: mean(perSubjectCeiling) };
+}

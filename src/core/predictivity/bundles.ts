@@ -4,7 +4,7 @@ import { readBundle, readBundleAsync, readBundleZipAsync, stimulusBytes, type Be
 import { syntheticBundle } from '../data/synthetic';
 import { rsmToRdm } from '../metrics/rsa';
 import type { LoadedBenchmark } from './benchmarks';
-import type { ScoringBenchmark, ScoringRegion } from './scoring';
+import { withDefinitions, type ScoringBenchmark, type ScoringRegion } from './scoring';
 
 /** An imported bundle (folder files by path); NetCDF assemblies load the HDF5 reader on demand. */
 export function readBundleFiles(files: Map<string, Uint8Array>): Promise<Benchmark> {
@@ -31,7 +31,12 @@ export function scoringBenchmark(b: Benchmark): ScoringBenchmark {
     const mats = r.matrices ?? [];
     return { name: r.name, rdms: r.kind === 'rsm' ? mats.map(rsmToRdm) : mats };
   });
-  return {
+  // Stimulus labels (for stratified splits), and the versioned Brain-Score-style definitions for known bundles (D).
+  const labels: Record<string, (string | number)[]> = {};
+  for (const key of new Set(m.stimuli.flatMap((s) => Object.keys(s.labels ?? {})))) {
+    if (m.stimuli.every((s) => s.labels?.[key] !== undefined)) labels[key] = m.stimuli.map((s) => s.labels![key]);
+  }
+  return withDefinitions({
     id: m.id,
     name: m.name,
     synthetic: m.synthetic,
@@ -40,7 +45,8 @@ export function scoringBenchmark(b: Benchmark): ScoringBenchmark {
     folds: m.metric.folds,
     rsaComparison: m.metric.comparison,
     ceilingTransform: m.metric.ceilingTransform,
-  };
+    labels,
+  });
 }
 
 export async function bundleToBenchmark(b: Benchmark): Promise<LoadedBenchmark> {

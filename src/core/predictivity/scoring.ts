@@ -13,6 +13,11 @@ import { ceiledScore, splitHalfReliability, type RepeatedResponses } from '../me
 import { gram, matrix, type Matrix } from '../metrics/linalg';
 import { meanRdm, rdm, rsaScore, type RdmComparison } from '../metrics/rsa';
 import { median, standardError } from '../metrics/stats';
+import { benchmarksForBundle, provenance, type BenchmarkDefinition, type Placement, type ScoreProvenance } from '../benchmarks';
+import { commitFromScores, newCache, scoreDefinition, scoreHalves, selectionHalves, type DefinitionCache, type DefinitionData, type DefinitionScore } from '../benchmarks/run';
+
+/** A definition score without its bulky arrays (kept on the layer's full-data score). */
+const strip = ({ predictions: _p, perNeuroid: _n, modelMatrix: _m, ...rest }: DefinitionScore): DefinitionScore => rest;
 
 export type MetricKind = 'ridge' | 'pls' | 'rsa';
 
@@ -46,6 +51,40 @@ export interface ScoringBenchmark {
   folds?: number;
   rsaComparison?: RdmComparison;
   ceilingTransform?: 'ratio' | 'squared-ratio';
+  /**
+   * Versioned benchmark definitions (src/core/benchmarks) to score regions with, e.g.
+   * `withDefinitions(bench)`. Absent or empty: Silico's generic recipe for every region.
+   */
+  definitions?: BenchmarkDefinition[];
+  /** Per-stimulus labels by name (stratified splits). */
+  labels?: Record<string, (string | number)[]>;
+}
+
+/** The bench with the registry's definitions for its bundle id (Brain-Score recipes for known data sets). */
+export function withDefinitions(bench: ScoringBenchmark): ScoringBenchmark {
+  return { ...bench, definitions: bench.synthetic ? [] : benchmarksForBundle(bench.id, bench.regions.map((r) => r.name)) };
+}
+
+/** The definition that scores `region` with `metric`, if any (stratified ones need their labels). */
+export function definitionFor(bench: ScoringBenchmark, region: string, metric: MetricKind): BenchmarkDefinition | undefined {
+  const defs = bench.definitions ?? [];
+  return defs.find((d) => {
+    if (d.region !== region) return false;
+    if (d.splits.kind === 'stratified-shuffle' && !bench.labels?.[d.splits.by]) return false;
+    return metric === 'rsa' ? d.recipe.kind !== 'regression' : d.recipe.kind === 'regression' && d.recipe.method === metric;
+  });
+}
+
+function regionData(bench: ScoringBenchmark, region: ScoringRegion, def: BenchmarkDefinition): DefinitionData {
+  const similarities = def.recipe.kind === 'coggan2024-rsa';
+  return {
+    stimuli: bench.stimuli,
+    ...(bench.labels ? { labels: bench.labels } : {}),
+    ...(region.responses ? { responses: matrix(region.responses.stimuli, region.responses.neuroids, region.responses.data) } : {}),
+    ...(region.repeated ? { repeated: region.repeated } : {}),
+    // Regions hold RDMs (1 − RSM for similarity data); Coggan2024 compares similarities.
+    ...(region.rdms ? { matrices: similarities ? region.rdms.map((m) => ({ rows: m.rows, cols: m.cols, data: m.data.map((v) => 1 - v) })) : region.rdms } : {}),
+  };
 }
 
 export interface ScoringOptions {
@@ -59,6 +98,14 @@ export interface ScoringOptions {
   gram?: (activation: FloatTensor) => Promise<Matrix> | Matrix;
   /** RDM of a layer (1 − Pearson r between stimulus patterns); default: CPU float64. */
   layerRdm?: (activation: FloatTensor) => Promise<Matrix> | Matrix;
+  /** How the recorder placed the images (provenance); default: the model preset's centre crop. */
+  placement?: Placement;
+  /** Feature reduction per layer (provenance), e.g. "avgpool 4×4 (…)"; default "none". */
+  reductions?: Map<string, string>;
+  /** App version for provenance. */
+  appVersion?: string;
+  /** With definitions: also score each layer on the two halves used to commit layers (default true). */
+  commit?: boolean;
 }
 
 /** Score of one layer on one region. */
@@ -91,6 +138,54 @@ export interface LayerRegionScore {
   brainRdm?: Float32Array;
   /** Why the score is missing, when it is NaN by design (e.g. ridge on an RDM-only region). */
   note?: string;
+  /** Ceiling normalisation used for `ceiled`, e.g. "r² / ceiling" or "(r / ceiling)², clipped to [0, 1]". */
+  formula?: string;
+  /** True when clipping to [0, 1] changed `ceiled`. */
+  clipped?: boolean;
+  /** Set when a versioned benchmark definition computed the score. */
+  provenance?: ScoreProvenance;
+  /** Layer commitment (definitions only): this layer scored on the selection part and on the report part. */
+  halves?: { selection: DefinitionScore; report: DefinitionScore; layerChoice: string };
+}
+
+export interface RegionCommitment {
+  region: string;
+  benchmark: string;
+  /** Layer with the best score on the selection part. */
+  committedLayer: string;
+  /** The committed layer on the report part. */
+  committed: { ceiled: number; raw: number; sem: number; ceiling: number; clipped: boolean };
+  /** Best of all layers on the report part (optimistic). */
+  optimisticLayer: string;
+  optimistic: { ceiled: number; raw: number };
+  layerChoice: string;
+  formula: string;
+}
+
+/** Committed layer per region from scores that carry `halves` (see ScoringOptions.commit). */
+export function regionCommitments(scores: readonly LayerRegionScore[]): RegionCommitment[] {
+  const out: RegionCommitment[] = [];
+  const key = (s: DefinitionScore) => (Number.isFinite(s.ceiled) ? s.ceiled : s.raw);
+  for (const region of [...new Set(scores.map((s) => s.region))]) {
+    const rows = scores.filter((s) => s.region === region && s.halves);
+    if (!rows.length) continue;
+    const pick = (f: (s: LayerRegionScore) => DefinitionScore) =>
+      rows.filter((s) => Number.isFinite(key(f(s)))).reduce<LayerRegionScore | undefined>((b, s) => (!b || key(f(s)) > key(f(b)) ? s : b), undefined) ?? rows[0];
+    const chosen = pick((s) => s.halves!.selection);
+    const best = pick((s) => s.halves!.report);
+    const c = chosen.halves!.report;
+    out.push({
+      region,
+      benchmark: chosen.provenance?.benchmark ?? chosen.benchmark,
+      committedLayer: chosen.layer,
+      committed: { ceiled: c.ceiled, raw: c.raw, sem: c.sem, ceiling: c.ceiling, clipped: c.clipped },
+      optimisticLayer: best.layer,
+      optimistic: { ceiled: best.halves!.report.ceiled, raw: best.halves!.report.raw },
+      layerChoice: chosen.halves!.layerChoice,
+      formula: chosen.formula ?? '',
+    });
+  }
+  return out;
 }
 
 /** Activations as a stimuli × features view (any trailing dims flattened). */
@@ -159,12 +254,18 @@ export async function scoreLayers(
     throwIfAborted(o.signal);
     let gram: Matrix | undefined;
     let modelRdm: Matrix | undefined;
+    let defCache: DefinitionCache | undefined;
     for (const region of bench.regions) {
       throwIfAborted(o.signal);
       report(`${o.metric === 'rsa' ? 'RSA' : `fitting ${o.metric}`} · ${layer} → ${region.name}`);
       await yieldToEvents();
       const base = { model: o.modelId, layer, benchmark: bench.id, region: region.name, metric: o.metric };
-      if (o.metric === 'rsa') {
+      const def = definitionFor(bench, region.name, o.metric);
+      if (def) {
+        defCache ??= newCache();
+        if (def.recipe.kind === 'regression' && o.gram && !defCache.gram) defCache.gram = await o.gram(activation); // e.g. on the GPU
+        results.push(scoreWithDefinition(def, { layer, activation }, regionData(bench, region, def), region, base, o, defCache));
+      } else if (o.metric === 'rsa') {
         const subjects = region.rdms ?? (region.responses ? [rdm(matrix(region.responses.stimuli, region.responses.neuroids, region.responses.data))] : []);
         if (!subjects.length) {
           results.push({ ...base, raw: NaN, sem: NaN, ceiling: NaN, ceilingSem: NaN, ceiled: NaN, note: 'This region has no responses or RDMs.' });
@@ -180,6 +281,7 @@ export async function scoreLayers(
             ceiling: r.ceiling?.lower ?? NaN,
             ceilingSem,
             ceiled: r.ceiled ?? NaN,
+            formula: bench.ceilingTransform === 'squared-ratio' ? '(r / ceiling)²' : 'r / ceiling',
             modelRdm: toF32(modelRdm.data),
             brainRdm: toF32(brain.data),
             stimuli: modelRdm.rows,
@@ -202,6 +304,7 @@ export async function scoreLayers(
           ceiling: c.ceiling,
           ceilingSem: c.sem,
           ceiled: ceiledScore(r.score, c.ceiling),
+          formula: 'r / ceiling',
           perNeuroid: toF32(r.perNeuroid),
           neuroidIds: region.neuroidIds,
           predicted: toF32(r.predictions.data),
@@ -215,6 +318,63 @@ export async function scoreLayers(
     }
   }
   return results;
+}
+
+function scoreWithDefinition(
+  def: BenchmarkDefinition,
+  layer: { layer: string; activation: FloatTensor },
+  data: DefinitionData,
+  region: ScoringRegion,
+  base: Pick<LayerRegionScore, 'model' | 'layer' | 'benchmark' | 'region' | 'metric'>,
+  o: ScoringOptions,
+  cache: DefinitionCache,
+): LayerRegionScore {
+  const r = scoreDefinition(def, layer, data, { cache, signal: o.signal });
+  let halves: LayerRegionScore['halves'];
+  if (o.commit !== false) {
+    try {
+      const parts = selectionHalves(def, data);
+      const [selection, report] = scoreHalves(def, layer, data, parts, o.signal, cache);
+      halves = { selection: strip(selection), report: strip(report), layerChoice: commitFromScores(def, data, parts, [selection], [report]).layerChoice.replace(/^committed: /, '') };
+    } catch (e) {
+      if (!(e instanceof UserFacingError)) throw e; // e.g. too few subjects to halve: no commitment
+    }
+  }
+  const prov = provenance(def, {
+    featureReduction: o.reductions?.get(layer.layer) ?? 'none',
+    layerChoice: 'every layer scored on all data (no commitment)',
+    appVersion: o.appVersion ?? 'silico',
+    clipped: r.clipped,
+    placement: o.placement ?? { mode: 'center-crop', modelDegrees: 8 },
+  });
+  const out: LayerRegionScore = {
+    ...base,
+    raw: r.raw,
+    sem: r.sem,
+    ceiling: r.ceiling,
+    ceilingSem: r.ceilingSem,
+    ceiled: r.ceiled,
+    formula: prov.formula,
+    clipped: r.clipped,
+    provenance: prov,
+    ...(halves ? { halves } : {}),
+    ...(r.note ? { note: r.note } : {}),
+  };
+  if (r.predictions && region.responses) {
+    out.perNeuroid = toF32(r.perNeuroid!);
+    out.neuroidIds = region.neuroidIds;
+    out.predicted = toF32(r.predictions.data);
+    out.measured = toF32(region.responses.data);
+    out.stimuli = region.responses.stimuli;
+    out.neuroids = region.responses.neuroids;
+  } else if (r.modelMatrix && data.matrices) {
+    const n = r.modelMatrix.rows;
+    const toRdm = (m: Matrix) => (def.recipe.kind === 'coggan2024-rsa' ? m.data.map((v) => 1 - v) : m.data);
+    out.modelRdm = toF32(toRdm(r.modelMatrix));
+    out.brainRdm = toF32(toRdm(meanRdm(data.matrices)));
+    out.stimuli = n;
+  }
+  return out;
 }
 
 /** What the compute worker returns for one scoring job. */
