@@ -5,16 +5,14 @@
  * equal a Node reference that never reads the .nc: responses from xarray's groupby(stimulus_id).mean(),
  * activations from onnxruntime-node, the core metric functions.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { startServer, type TestServer } from '../support/server';
-import { launchBrowser, openPage, type BrowserSession } from '../support/browser';
-import { hasPython, PYTHON, runPython } from '../support/python';
+import { join } from 'node:path';
+import { hasDist, useBrowser } from '../support/browser';
+import { describeIf } from '../support/ci';
+import { hasPythonModules, runPython } from '../support/python';
 import { buildHmaxModel, hmaxSpec } from '../../src/core/onnx/hmax';
 import { Recorder, type OrtModule } from '../../src/core/engine';
 import { batchToTensor, preprocessBytes } from '../../src/core/image';
@@ -24,14 +22,13 @@ import { crossValidatedPredictivity } from '../../src/core/metrics/crossval';
 import { ceiledScore, splitHalfReliability } from '../../src/core/metrics/ceiling';
 import { matrix } from '../../src/core/metrics/linalg';
 
-const DIST_INDEX = resolve(import.meta.dirname, '../..', process.env.SILICO_DIST ?? 'dist', 'index.html');
-const hasXarray = hasPython && spawnSync(PYTHON, ['-c', 'import netCDF4, xarray'], { encoding: 'utf8' }).status === 0;
+const NC_MODULES = ['numpy', 'pandas', 'netCDF4', 'xarray'];
 const REGION_OF = ['V1', 'V1', 'V1', 'V4', 'V4', 'V1', 'V4', 'V4'];
 const FOLDS = 5;
 
 /** A BrainIO-style assembly (presentation × neuroid × time_bin, MultiIndexes reset) from [neuroids, stimuli, repeats]. */
 const WRITE_ASSEMBLY = `
-import pandas as pd, xarray as xr
+import netCDF4, pandas as pd, xarray as xr
 rep = np.array(inp['repeats'], dtype=float)  # [neuroids, stimuli, repeats], NaN-padded
 ids, regions = inp['stimuli'], inp['regions']
 pres = [(s, r) for r in range(rep.shape[2]) for s in range(rep.shape[1]) if not np.isnan(rep[:, s, r]).all()]
@@ -50,25 +47,13 @@ for region in ['V1', 'V4']:
     out[region] = r.groupby('stimulus_id').mean('presentation').sel(stimulus_id=ids).transpose('stimulus_id', 'neuroid').values
 `;
 
-describe.skipIf(!existsSync(DIST_INDEX) || !hasXarray)('importing a bundle whose region data is a NetCDF assembly', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let s: BrowserSession;
+describeIf(hasDist && hasPythonModules(...NC_MODULES), 'importing a bundle whose region data is a NetCDF assembly', () => {
+  const suite = useBrowser();
   const dir = mkdtempSync(join(tmpdir(), 'silico-nc-import-'));
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    s = await openPage(browser, `${server.url}/#/predictivity`);
-  });
-  afterAll(async () => {
-    await s?.close();
-    await browser?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('the .nc bundle becomes selectable and HMAX C2 × {V1, V4} ridge scores equal the Node reference', async () => {
+    const s = await suite.open('/#/predictivity');
     const { page } = s;
     // Stimuli and tuned responses from the synthetic generator; the brain data goes in only as the .nc.
     const synthetic = readBundle(syntheticBundle({ stimuli: 30, neuroids: REGION_OF.length, repeats: 4, seed: 5 }));
@@ -78,7 +63,7 @@ describe.skipIf(!existsSync(DIST_INDEX) || !hasXarray)('importing a bundle whose
       Array.from({ length: repeats.stimuli }, (_, st) => Array.from(repeats.data.subarray((n * repeats.stimuli + st) * repeats.repeats, (n * repeats.stimuli + st + 1) * repeats.repeats), (v) => (Number.isNaN(v) ? null : v))),
     );
     const ncPath = join(dir, 'gratings.nc');
-    const xarrayMeans = runPython<Record<string, number[][]>>(WRITE_ASSEMBLY, { repeats: nested, stimuli: stimuli.map((x) => x.id), regions: REGION_OF, path: ncPath });
+    const xarrayMeans = runPython<Record<string, number[][]>>(WRITE_ASSEMBLY, { repeats: nested, stimuli: stimuli.map((x) => x.id), regions: REGION_OF, path: ncPath }, NC_MODULES);
     const files = new Map<string, Uint8Array>([['gratings.nc', new Uint8Array(readFileSync(ncPath))]]);
     for (const x of stimuli) files.set(x.file!, stimulusBytes(synthetic, x));
     const manifest = {

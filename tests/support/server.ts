@@ -3,6 +3,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { sharedPath } from './shared';
+import { DATASETS, type DatasetFile } from '../../src/core/catalog/datasets';
 
 /**
  * Test server on 127.0.0.1 (random port):
@@ -10,6 +11,12 @@ import { sharedPath } from './shared';
  * - mimics the Hugging Face hub layout `/{org}/{repo}/resolve/main/{file}` backed by files in shared/models;
  * - `/truncated/{org}/{repo}/resolve/main/{file}` announces the full Content-Length but sends only half the bytes;
  * - `/corrupt/...` sends the right length of bytes that are not an ONNX model.
+ * - a dataset mirror: every file of the dataset catalog (src/core/catalog/datasets.ts) that has a copy in
+ *   ../shared, under its real host's path (GitHub raw `<owner>/<repo>/<commit>/<path>`, S3
+ *   `brainio-brainscore/<file>`, hub `<repo>/resolve/main/<file>`); the app/catalog take `mirror = url`.
+ *   Tests add files with `addMirrorFile(path, bytes | absolute file)`. Fault modes under `/_fault/<mode>/`:
+ *   `404`, `close` (promise the whole file, send half, drop the connection), `truncate` (a shorter file with
+ *   a matching Content-Length), `corrupt` (right length, flipped bytes).
  */
 
 // SILICO_DIST: test another build folder (e.g. two builds side by side).
@@ -29,6 +36,29 @@ export const HUB_FILES: Record<string, string> = {
   'silico-test/tiny-random-llama/model.onnx': sharedPath('models/tiny-random-llama-fp16/model.onnx'),
   'silico-test/tiny-random-llama/model.onnx.data': sharedPath('models/tiny-random-llama-fp16/model.onnx.data'),
 };
+
+/** Where ../shared holds a copy of a catalog file (the shared folders use their own file names). */
+function sharedCopy(file: DatasetFile): string | undefined {
+  const p = file.path;
+  let m: RegExpExecArray | null;
+  if ((m = /V4_compact_models\/[0-9a-f]+\/data_V4_responses\/images\/(images_\d+\.zip)$/.exec(p))) return sharedPath('data/vision/cowley2023-v4', m[1]);
+  if ((m = /V4_compact_models\/[0-9a-f]+\/data_V4_responses\/responses_repeat_averaged\/responses_(\d+)\.npy$/.exec(p))) return sharedPath('data/vision/cowley2023-v4', `responses_avg_${m[1]}.npy`);
+  if ((m = /V4_compact_models\/[0-9a-f]+\/data_V4_responses\/responses_raw\/responses_(\d+)\.npy$/.exec(p))) return sharedPath('data/vision/cowley2023-v4', `responses_raw_${m[1]}.npy`);
+  if ((m = /^VPNL\/fLoc\/[0-9a-f]+\/stimuli\/(.+\.jpg)$/.exec(p))) return sharedPath('data/vision/floc', m[1]);
+  // The shared copy holds only the baseline (cond B) rows of this table; the packer keeps cond B either way.
+  if (p.endsWith('/control/tuckute_averaged.csv')) return sharedPath('data/language/tuckute2024/baseline_responses.csv');
+  if (p.endsWith('/pereira/pereira_averaged.csv')) return sharedPath('data/language/pereira2018/pereira_averaged.csv');
+  if ((m = /fedorenko2010_localization\/(langloc_fmri_.+\.csv)$/.exec(p))) return sharedPath('data/language/fedorenko2010-localizer', m[1]);
+  return undefined;
+}
+
+/** Catalog path → shared file, for every catalog file with a local copy. */
+export const MIRROR_FILES: Map<string, string> = new Map(
+  DATASETS.flatMap((d) => d.files).flatMap((f) => {
+    const source = sharedCopy(f);
+    return source && existsSync(source) ? [[f.path, source] as [string, string]] : [];
+  }),
+);
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,6 +81,12 @@ export interface ServerOptions {
 
 export interface TestServer {
   url: string;
+  /** Base to give the dataset catalog as `mirror` (serves every host's layout). */
+  mirror: string;
+  /** Serve extra bytes (or a file) at a mirror path, e.g. "brainio-brainscore/assy_test.nc". */
+  addMirrorFile(path: string, source: Uint8Array | string): void;
+  /** Mirror requests seen, in order (path only). */
+  mirrorRequests: string[];
   /** Base to give the app as `hubBase`. */
   hubBase: string;
   /** Hub requests seen, in order (path only). */
@@ -81,6 +117,44 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const dist = options.distDir ?? DIST;
   let throttle = options.throttleBytesPerSec ?? 0;
   const hubRequests: string[] = [];
+  const mirrorRequests: string[] = [];
+  const extraMirror = new Map<string, Uint8Array | string>();
+
+  const handleMirror = (req: IncomingMessage, res: ServerResponse, path: string): boolean => {
+    const m = /^\/(?:_fault\/(404|close|truncate|corrupt)\/)?(.+)$/.exec(path);
+    if (!m) return false;
+    const [, fault, rel] = m;
+    const source = extraMirror.get(rel) ?? MIRROR_FILES.get(rel);
+    if (source === undefined) return false;
+    mirrorRequests.push(path);
+    if (fault === '404') {
+      res.statusCode = 404;
+      res.end('<?xml version="1.0"?><Error><Code>NoSuchKey</Code></Error>');
+      return true;
+    }
+    const data = typeof source === 'string' ? readFileSync(source) : Buffer.from(source);
+    res.setHeader('Content-Type', 'application/octet-stream');
+    if (fault === 'close') {
+      res.setHeader('Content-Length', String(data.length));
+      res.flushHeaders();
+      res.write(data.subarray(0, Math.floor(data.length / 2)), () => setTimeout(() => res.destroy(), 20));
+      return true;
+    }
+    let body = data;
+    if (fault === 'truncate') body = data.subarray(0, Math.floor(data.length * 0.6));
+    if (fault === 'corrupt') {
+      body = Buffer.from(data);
+      for (let i = 0; i < body.length; i += 97) body[i] ^= 0x5a;
+    }
+    res.setHeader('Content-Length', String(body.length));
+    if (req.method === 'HEAD') {
+      res.end();
+      return true;
+    }
+    if (throttle > 0) void sendThrottled(res, body, throttle);
+    else res.end(body);
+    return true;
+  };
 
   const handleHub = (req: IncomingMessage, res: ServerResponse, path: string): boolean => {
     const m = /^\/(truncated\/|corrupt\/)?([^/]+)\/([^/]+)\/resolve\/main\/(.+)$/.exec(path);
@@ -123,6 +197,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
       return;
     }
     if (handleHub(req, res, path)) return;
+    if (handleMirror(req, res, path)) return;
     let file = normalize(join(dist, path));
     if (!file.startsWith(dist)) {
       res.statusCode = 403;
@@ -150,6 +225,11 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     url,
     hubBase: url,
     hubRequests,
+    mirror: url,
+    mirrorRequests,
+    addMirrorFile: (path, source) => {
+      extraMirror.set(path.replace(/^\/+/, ''), source);
+    },
     setThrottle: (b) => {
       throttle = b;
     },

@@ -1,13 +1,14 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { checkOnnxModelBytes, downloadBytes, downloadModel, sha256Hex, type DownloadProgress } from '../../src/core/download/download';
 import { ModelCache } from '../../src/core/store/cache';
 import type { HubModelEntry } from '../../src/core/catalog/models';
 import { CancelledError, UserFacingError } from '../../src/core/types';
 import { hasShared, sharedPath } from '../support/shared';
 import { startServer, type TestServer } from '../support/server';
+import { describeIf } from '../support/ci';
 
 const MNIST = sharedPath('models/wonnx-opt-mnist.onnx');
 const MOBILENET = sharedPath('models/mobilenetv2-12-fp32.onnx');
@@ -22,7 +23,7 @@ test('sha256Hex matches node:crypto', async () => {
   expect(await sha256Hex(data)).toBe(createHash('sha256').update(data).digest('hex'));
 });
 
-describe.skipIf(!hasShared)('ONNX structure check', () => {
+describeIf(hasShared, 'ONNX structure check', () => {
   test('accepts real models, rejects truncated, HTML and random bytes', () => {
     const real = new Uint8Array(readFileSync(MNIST));
     expect(() => checkOnnxModelBytes(real)).not.toThrow();
@@ -33,7 +34,7 @@ describe.skipIf(!hasShared)('ONNX structure check', () => {
   });
 });
 
-describe.skipIf(!hasShared)('downloads from the local hub mimic', () => {
+describeIf(hasShared, 'downloads from the local hub mimic', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer();

@@ -9,16 +9,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { zipSync } from 'fflate';
 import { PNG } from 'pngjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { readBundleZipAsync } from '../../src/core/data/bundle';
 import { UserFacingError } from '../../src/core/types';
 import { packBundle } from '../../tools/pack-bundle';
-import { hasPython, NO_PYTHON, PYTHON, runPython } from '../support/python';
+import { describeIf } from '../support/ci';
+import { hasPythonModules, runPython } from '../support/python';
 
-const ncProblem = !hasPython ? NO_PYTHON : spawnSync(PYTHON, ['-c', 'import netCDF4, xarray'], { encoding: 'utf8' }).status === 0 ? null : 'Python netCDF4/xarray unavailable';
+const NC_MODULES = ['numpy', 'pandas', 'netCDF4', 'xarray'];
+const hasNetcdfWriters = hasPythonModules(...NC_MODULES);
 
 const WRITE = `
-import pandas as pd, xarray as xr
+import netCDF4, pandas as pd, xarray as xr
 rng = np.random.default_rng(21)
 stim = ['img%02d' % i for i in range(8)]
 objects = dict(zip(stim, ['face', 'car'] * 4))
@@ -49,12 +51,11 @@ function png(seed: number): Uint8Array {
   return new Uint8Array(PNG.sync.write(image));
 }
 
-describe.skipIf(ncProblem !== null)('pack-bundle --kind brainio', () => {
-  if (ncProblem !== null) return;
+describeIf(hasNetcdfWriters, 'pack-bundle --kind brainio', () => {
   const dir = mkdtempSync(join(tmpdir(), 'silico-pack-brainio-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const nc = join(dir, 'dicarlo.test2025.nc');
-  const ref = runPython<{ stimuli: string[]; regions: Record<string, number[][]>; objects: Record<string, string> }>(WRITE, { path: nc });
+  const ref = runPython<{ stimuli: string[]; regions: Record<string, number[][]>; objects: Record<string, string> }>(WRITE, { path: nc }, NC_MODULES);
   const images = new Map(ref.stimuli.map((id, i) => [id, png(i)]));
   // A folder of <stimulus_id>.png (plus an unrelated file), and a zip laid out as the filename coordinate says.
   mkdirSync(join(dir, 'flat'));
@@ -113,4 +114,3 @@ describe.skipIf(ncProblem !== null)('pack-bundle --kind brainio', () => {
     expect((error as UserFacingError).hint).toMatch(/--stimulus-file-column/);
   });
 });
-if (ncProblem !== null) it.skip(`pack-bundle --kind brainio: ${ncProblem}`, () => {});

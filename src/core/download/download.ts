@@ -27,13 +27,23 @@ export interface DownloadOptions {
   expectedSize?: number;
   /** Lower-case hex sha256 to verify, when published. */
   sha256?: string;
+  /** Lower-case hex SHA-1 to verify (Brain-Score's BrainIO files pin SHA-1). */
+  sha1?: string;
   fetchImpl?: typeof fetch;
   /** Progress accounting across several files of one job. */
   progressBase?: { loaded: number; total: number; file: string; startedAt: number };
 }
 
 export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
+  return digestHex('SHA-256', data);
+}
+
+export async function sha1Hex(data: Uint8Array): Promise<string> {
+  return digestHex('SHA-1', data);
+}
+
+async function digestHex(algorithm: 'SHA-1' | 'SHA-256', data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest(algorithm, data as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
@@ -166,6 +176,12 @@ export async function downloadBytes(url: string, options: DownloadOptions = {}):
     const actual = await sha256Hex(data);
     if (actual !== options.sha256.toLowerCase()) {
       throw new UserFacingError(`Download of ${name} is corrupted: its SHA-256 checksum does not match.`, `Try again; nothing was stored. (${url})`);
+    }
+  }
+  if (options.sha1) {
+    const actual = await sha1Hex(data);
+    if (actual !== options.sha1.toLowerCase()) {
+      throw new UserFacingError(`Download of ${name} is corrupted: its SHA-1 checksum does not match.`, `Try again; nothing was stored. (${url})`);
     }
   }
   return data;
