@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { ortAssets } from './tools/vite-ort-assets.ts';
 import { pwa } from './tools/pwa/vite-pwa.ts';
+import { languageAssets } from './tools/vite-language-assets.ts';
 
 // Cross-origin isolation lets onnxruntime-web use SharedArrayBuffer (multi-threaded WASM).
 const isolation = {
@@ -10,12 +11,12 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [svelte(), ortAssets(), pwa()],
+  plugins: [svelte(), ortAssets(), languageAssets(), pwa()],
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: { exclude: ['onnxruntime-web', '@jsquash/jpeg', '@jsquash/png'] },
   test: {
     projects: [
       {

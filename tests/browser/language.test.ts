@@ -19,7 +19,9 @@ import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
 import { buildGpt2Model, gpt2Layers, GPT2_SIZES } from '../../src/core/onnx/gpt2';
 import { loadTokenizer } from '../../src/core/text/tokenizer';
 import { syntheticResponses } from '../../src/core/language/synthetic';
-import { scoreLayers } from '../../src/core/language/encoding';
+import { brainScoreRidge } from '../../src/core/language/benchmarks';
+import { shuffleSplits } from '../../src/core/metrics/splits';
+import { loadBuiltinGlove } from '../../src/core/language/assets-node';
 import { SentenceEngine } from '../../src/core/language/sentence-engine';
 import { templateSentences } from '../../src/core/language/demo-pool';
 import type { OrtModule } from '../../src/core/engine';
@@ -72,11 +74,16 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
     await page.getByTestId('lm-select').selectOption('builtin:tiny');
     await page.getByTestId('load-lm').click();
     await page.getByTestId('lm-loaded').waitFor({ timeout: 120_000 });
+    // GPT-2's tokenizer ships with the app: ready with the model, no file needed.
+    await page.getByTestId('tokenizer-loaded').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('tokenizer-loaded').textContent()).toContain('built in');
+    // A user may still load another one.
     await page.getByTestId('tokenizer-file').setInputFiles(TOKENIZER);
+    await expect.poll(() => page.getByTestId('tokenizer-loaded').textContent()).toContain('tokenizer.json');
     await page.getByTestId('tokenizer-loaded').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('tokenizer-loaded').textContent()).toContain('50,257');
 
-    await page.getByLabel('Sentences').fill(String(SENTENCES));
+    await page.getByLabel('Sentences', { exact: true }).fill(String(SENTENCES));
     await page.getByTestId('generate-synthetic').click();
     await page.getByTestId('table-ready').waitFor({ timeout: 180_000 });
     expect(await page.getByTestId('table-ready').textContent()).toContain('SYNTHETIC');
@@ -97,7 +104,9 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
     await engine.dispose();
     const source = layers.filter((l) => l.kind === 'residual')[0];
     const truth = syntheticResponses(sentences, { rows: f.n, cols: f.features[source.tensor].width, data: f.features[source.tensor].data }, { seed: 1, targetR: 0.7, participants: 6 });
-    const ref = scoreLayers(layers.map((l) => ({ layer: l.tensor, features: { dims: [f.n, f.features[l.tensor].width], data: f.features[l.tensor].data } })), truth.table.response, { folds: 5, seed: 0 });
+    // The lab's recipe (Brain-Score Tuckute2024): 10 shuffle splits 90/10 (seed 1), z-scored features, RidgeCV over logspace(-3, 3, 7).
+    const splits = shuffleSplits(f.n, { splits: 10, trainSize: 0.9, seed: 1 });
+    const ref = layers.map((l) => ({ layer: l.tensor, r: brainScoreRidge({ dims: [f.n, f.features[l.tensor].width], data: f.features[l.tensor].data }, truth.table.response, { splits, standardize: true }).score }));
     expect(shown.map((x) => x.layer)).toEqual(ref.map((x) => x.layer));
     shown.forEach((x, i) => {
       console.log(`${x.layer}: page r ${x.r.toFixed(4)} vs node ${ref[i].r.toFixed(4)}`);
@@ -119,7 +128,7 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
     expect(Math.min(...drive.map((d) => d.p))).toBeGreaterThan(Math.max(...suppress));
 
     // Short generative search: the leaderboard fills and the search can be resumed.
-    await page.getByLabel('Steps').fill('2');
+    await page.getByLabel('Steps', { exact: true }).fill('2');
     await page.getByTestId('start-search').click();
     await page.locator('[data-testid="leaderboard"] li').first().waitFor({ timeout: 120_000 });
     await page.getByTestId('start-search').waitFor({ state: 'visible' });
@@ -178,6 +187,68 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
     await expect.poll(() => page.getByTestId('layer-table').count()).toBe(0);
     expect(await page.evaluate(() => location.hash)).toBe('#/language');
     expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Language lab on the Tuckute baseline with the built-in GloVe (browser)', () => {
+  it('loads the catalog dataset through the mirror, sweeps the GloVe representations like Node, overlays nothing GPT-specific', async () => {
+    const server = await startServer({ distDir: DIST });
+    const browser = await launchBrowser();
+    const s = await openPage(browser, `${server.url}/?mirror=${encodeURIComponent(server.mirror)}#/language`);
+    try {
+      const { page } = s;
+      // The lab opens on the real baseline data (reachable through the mirror).
+      await page.getByTestId('table-ready').waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId('table-ready').textContent()).toContain('1000 sentences');
+      await page.getByTestId('lm-select').selectOption('glove');
+      await page.getByTestId('load-lm').click();
+      await page.getByTestId('lm-loaded').waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId('lm-loaded').textContent()).toContain('GloVe 6B 100-d: trained word vectors, no word order');
+      await page.getByTestId('run-layer-sweep').click();
+      await page.getByTestId('layer-table').waitFor({ timeout: 300_000 });
+      const shown = await page.locator('[data-testid="layer-table"] tbody tr').evaluateAll((trs) => trs.map((tr) => ({ layer: tr.getAttribute('data-layer')!, r: Number(tr.getAttribute('data-r')) })));
+      const { parseSentenceResponses } = await import('../../src/core/language/benchmarks');
+      const data = parseSentenceResponses(readFileSync(sharedPath('data/language/tuckute2024/baseline_responses.csv'), 'utf8'));
+      const glove = await loadBuiltinGlove();
+      const f = glove.represent(data.sentences);
+      const node = brainScoreRidge({ dims: [1000, f.dims], data: f.features }, data.response, { standardize: true }).score;
+      const page1 = shown.find((x) => x.layer === 'glove:mean+lexical')!;
+      console.log(`glove mean+lexical: page r ${page1.r.toFixed(4)} vs node ${node.toFixed(4)}`);
+      expect(page1.r).toBeCloseTo(node, 4);
+      expect(page1.r).toBeGreaterThan(0.3);
+
+      // Fit at the default representation, then the property analysis (model fluency vs response) and the localizer.
+      await page.getByTestId('fit-layer').selectOption('glove:mean+lexical');
+      await page.getByTestId('fit-encoding').click();
+      await page.getByTestId('encoding-ready').waitFor({ timeout: 300_000 });
+      await page.getByTestId('run-analysis').click();
+      await page.getByTestId('property-table').waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId('property-table').textContent()).toContain('Zipf unigram surprisal');
+      await page.getByTestId('run-localizer').click();
+      await page.getByTestId('localizer-result').waitFor({ timeout: 300_000 });
+      expect(await page.getByTestId('localizer-result').textContent()).toMatch(/10 of 103 units selective/);
+
+      // Rank a real pool (Pereira 2018's sentences, through the catalog), then drive and suppress side by side.
+      await page.getByTestId('pool-pereira2018').click();
+      await expect.poll(() => page.getByTestId('pool').inputValue(), { timeout: 120_000 }).toContain('A banana is a long fruit');
+      await page.getByTestId('rank-pool').click();
+      await page.locator('[data-testid="drive-list"] li').first().waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId('fluency-constraint').textContent()).toContain('proxy');
+      await page.getByLabel('Steps', { exact: true }).fill('2');
+      await page.getByTestId('search-both').click();
+      await expect.poll(() => page.getByTestId('search-status-suppress').textContent(), { timeout: 300_000 }).toContain('finished');
+      await expect.poll(() => page.getByTestId('search-both').isEnabled(), { timeout: 60_000 }).toBe(true);
+      expect(await page.getByTestId('search-status-drive').textContent()).toContain('finished');
+      const drive = await page.locator('[data-testid="leaderboard-drive"] li').evaluateAll((lis) => lis.map((li) => Number(li.getAttribute('data-prediction'))));
+      const suppress = await page.locator('[data-testid="leaderboard"] li').evaluateAll((lis) => lis.map((li) => Number(li.getAttribute('data-prediction'))));
+      expect(Math.min(...drive)).toBeGreaterThan(Math.max(...suppress));
+      await s.screenshot('language-glove-tuckute');
+      expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    } finally {
+      await s.close();
+      await browser.close();
+      await server.close();
+    }
   });
 });
 

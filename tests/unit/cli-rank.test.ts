@@ -13,6 +13,9 @@ import { DEFAULT_ALPHAS } from '../../src/core/metrics/ridge';
 import { writeNpy } from '../../src/core/data/npy';
 import { main } from '../../src/cli/main';
 import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
+import { runPython } from '../support/python';
+import { loadBuiltinGlove } from '../../src/core/language/assets-node';
+import { pearson } from '../../src/core/metrics/stats';
 
 async function silico(args: string[]) {
   let stdout = '';
@@ -94,8 +97,56 @@ describe.skipIf(!hasShared)(`silico rank (${hasShared ? 'GPT-2 tokenizer' : NO_S
   });
 
   test('bad input gets a clear message', async () => {
-    const r = await silico(['rank', '--model', 'gpt3', '--tokenizer', 'x.json', '--train', 'y.csv']);
+    const r = await silico(['rank', '--model', 'gpt2-tiny', '--tokenizer', 'x.json', '--train', sharedPath('data/language/tuckute2024/baseline_responses.csv')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Tokenizer not found: x.json');
+    const bad = await silico(['rank', '--model', 'gpt3', '--train', sharedPath('data/language/tuckute2024/baseline_responses.csv')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--model must be glove, gpt2-tiny');
   });
+
+  test('glove on the Tuckute baseline: --pool ranks the pool (sentence, prediction columns, equal to sklearn); without --pool the out-of-fold ranking', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'silico-cli-rank-glove-'));
+    try {
+      const trainCsv = sharedPath('data/language/tuckute2024/baseline_responses.csv');
+      const table = Papa.parse<Record<string, string>>(readFileSync(trainCsv, 'utf8').trim(), { header: true }).data;
+      // The documented columns: sentence, response_target.
+      writeFileSync(join(dir, 'train.csv'), Papa.unparse(table.map((r) => ({ sentence: r.Sentence, response_target: r.EffectSize }))));
+      const pool = ['The children walked to school along the river.', 'Colorless green ideas sleep furiously.', 'Lol ok see u there tmrw.', 'The the the of of and and.', 'Inflation rose sharply and the central bank raised rates.'];
+      writeFileSync(join(dir, 'pool.txt'), pool.join('\n'));
+      const r = await silico(['rank', '--model', 'glove', '--train', join(dir, 'train.csv'), '--pool', join(dir, 'pool.txt'), '-o', join(dir, 'out.csv'), '--quiet']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const rows = Papa.parse<Record<string, string>>(readFileSync(join(dir, 'out.csv'), 'utf8').trim(), { header: true }).data;
+      expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(['sentence', 'prediction']));
+      expect(rows.map((x) => x.sentence).sort()).toEqual([...pool].sort());
+      const glove = await loadBuiltinGlove();
+      const ref = runPython<number[]>(`
+        from sklearn.linear_model import RidgeCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        X = np.array(inp['x']).reshape(len(inp['y']), -1); P = np.array(inp['p']).reshape(len(inp['pool']), -1)
+        out = make_pipeline(StandardScaler(), RidgeCV(alphas=inp['alphas'])).fit(X, inp['y']).predict(P)
+        `, { x: Array.from(glove.represent(table.map((t) => t.Sentence)).features), y: table.map((t) => Number(t.EffectSize)), p: Array.from(glove.represent(pool).features), pool, alphas: DEFAULT_ALPHAS });
+      for (const row of rows) expect(Number(row.prediction)).toBeCloseTo(ref[pool.indexOf(row.sentence)], 6);
+
+      const noPool = await silico(['rank', '--model', 'glove', '--train', trainCsv]);
+      expect(noPool.code).toBe(0);
+      expect(noPool.stderr).toContain('no --pool: ranking the training sentences by their cross-validated prediction');
+      const ranked = Papa.parse<Record<string, string>>(noPool.stdout.trim(), { header: true }).data;
+      expect(ranked.length).toBe(1000);
+      const predictions = ranked.map((x) => Number(x.prediction));
+      expect([...predictions].sort((a, b) => b - a)).toEqual(predictions);
+      // Out-of-fold predictions correlate with the measured responses (5-fold r ≈ 0.3).
+      expect(pearson(predictions, ranked.map((x) => Number(x.response)))).toBeGreaterThan(0.25);
+
+      writeFileSync(join(dir, 'const.csv'), Papa.unparse(table.slice(0, 50).map((t) => ({ sentence: t.Sentence, response_target: 1.5 }))));
+      const constant = await silico(['rank', '--model', 'glove', '--train', join(dir, 'const.csv'), '--pool', join(dir, 'pool.txt')]);
+      expect(constant.code).toBe(2);
+      expect(constant.stderr).toContain('The response column is constant');
+      expect(constant.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

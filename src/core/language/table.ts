@@ -13,7 +13,7 @@ import { UserFacingError } from '../types';
 /** Canonical column → accepted header names (compared case-insensitively, spaces/dashes as underscores). */
 export const COLUMN_ALIASES = {
   sentence: ['sentence', 'stimulus', 'text', 'sentence_text'],
-  response: ['response_target', 'response', 'bold', 'y', 'target'],
+  response: ['response_target', 'response', 'effectsize', 'bold', 'y', 'target'],
   roi: ['roi', 'region', 'roi_name'],
   participant: ['target_uid', 'participant', 'subject', 'uid', 'participant_id', 'subject_id'],
   condition: ['cond', 'condition'],
@@ -74,6 +74,19 @@ function findColumns(headers: string[]): Partial<Record<CanonicalColumn, string>
     }
   }
   return found;
+}
+
+/** Throws a clear error when the responses do not vary (an encoding model has nothing to fit). */
+export function assertVaryingResponses(response: ArrayLike<number>): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < response.length; i++) {
+    min = Math.min(min, response[i]);
+    max = Math.max(max, response[i]);
+  }
+  if (response.length && !(max - min > 1e-12 * Math.max(1, Math.abs(max)))) {
+    throw new UserFacingError(`The response column is constant (every sentence has ${min}): an encoding model needs responses that vary.`, 'Check that the response column (response_target) holds the measured responses.');
+  }
 }
 
 /** Turns parsed JSON (array of row objects, or an object of columns as pandas writes it) into row objects. */
