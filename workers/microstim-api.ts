@@ -1,8 +1,19 @@
 /** What crosses between the Microstimulation page and its worker (structured-clone friendly). */
 import type { LayerInfo } from '../src/core/types';
 import type { LogisticCurve, PsychometricPoint, Correlation } from '../src/core/stim/psychometric';
-import type { DosePoint, SiteResult } from '../src/core/stim/experiment';
+import type { DosePoint as CoreDosePoint, SiteResult as CoreSiteResult } from '../src/core/stim/experiment';
 import type { StimulationParams } from '../src/core/stim/spread';
+import type { CurveBand, Interval, SelectivityShiftSummary, SweepAdvice } from '../src/core/stim/stats';
+
+/** 95 % bootstrap CI (images and noise draws resampled). */
+export interface Ci {
+  low: number;
+  high: number;
+}
+
+/** A stimulated site as the page gets it (per-trial choices stay in the worker), with its shift's CI. */
+export type SiteResult = Omit<CoreSiteResult, 'pFace'> & { ci?: Ci; band?: CurveBand[] };
+export type DosePoint = Omit<CoreDosePoint, 'pFace'> & { ci?: Ci };
 
 export type ModelChoice = { kind: 'builtin'; id: 'hmax' } | { kind: 'cached'; id: string; name: string } | { kind: 'file'; name: string; bytes: Uint8Array };
 
@@ -21,7 +32,11 @@ export interface NamedBytes {
   bytes: Uint8Array;
 }
 
-export type CategoryChoice = { kind: 'demo'; perCategory: number } | { kind: 'files'; faces: NamedBytes[]; nonFaces: NamedBytes[] };
+export type CategoryChoice =
+  | { kind: 'demo'; perCategory: number }
+  | { kind: 'files'; faces: NamedBytes[]; nonFaces: NamedBytes[] }
+  /** Real fLoc photographs from the dataset catalog (faces: adult, child; non-faces: body, car, house, word, instrument, corridor). */
+  | { kind: 'floc'; perCategory: number; mirror?: string };
 
 export interface ImagePreview {
   name: string;
@@ -34,6 +49,10 @@ export interface CategorySummary {
   faces: number;
   nonFaces: number;
   synthetic: boolean;
+  /** Where the images came from; 'synthetic' is the labelled offline fallback. */
+  source: 'floc' | 'files' | 'synthetic';
+  /** When fLoc was asked for but could not be had: why, and how to get it (one line). */
+  fallback?: string;
   preview: { faces: ImagePreview[]; nonFaces: ImagePreview[]; noisy: { signal: number; image: ImagePreview }[] };
 }
 
@@ -41,6 +60,8 @@ export interface SheetOptionsUi {
   /** Images per category used in the noisy detection task (localizer and decoder use all). */
   taskImagesPerCategory: number;
   seed: number;
+  /** Noise draws per test image and signal level (default 1 in the lab). */
+  repeats?: number;
 }
 
 export interface SheetSummary {
@@ -50,11 +71,14 @@ export interface SheetSummary {
   yMm: Float32Array;
   dPrime: Float32Array;
   spacingMm: number;
-  baseline: { curve: LogisticCurve; points: PsychometricPoint[] };
-  /** Decoder accuracy on its (clean) training images: how well the readout separates the categories. */
+  baseline: { curve: LogisticCurve; points: PsychometricPoint[]; band?: CurveBand[]; x50?: Interval; largestDrop?: number };
+  /** Decoder accuracy on its (noisy, task-format) training trials at ≥ 50 % signal. */
   decoderTrainAccuracy: number;
+  /** Decoder regularisation (grouped cross-validation) and the disjoint image sets per class. */
+  decoderC?: number;
+  setup?: { localizer: number; decoder: number; task: number; repeats: number };
   trials: number;
-  images: { faces: number; nonFaces: number; synthetic: boolean };
+  images: { faces: number; nonFaces: number; synthetic: boolean; source?: 'floc' | 'files' | 'synthetic' };
 }
 
 export interface SweepOutcome {
@@ -63,6 +87,9 @@ export interface SweepOutcome {
   controls: number[];
   correlation: Correlation | null;
   params: StimulationParams;
+  /** Afraz's statistics over the swept sites (tissue d′ vs shift) with bootstrap CIs, and what to make of them. */
+  summary?: SelectivityShiftSummary | null;
+  advice?: SweepAdvice;
 }
 
-export type { DosePoint, SiteResult, StimulationParams, LogisticCurve, PsychometricPoint, Correlation };
+export type { StimulationParams, LogisticCurve, PsychometricPoint, Correlation, CurveBand, Interval, SelectivityShiftSummary, SweepAdvice };

@@ -9,29 +9,43 @@ import { listLayers } from '../src/core/onnx/layers';
 import { decodeModel } from '../src/core/onnx/proto';
 import { buildHmaxModel } from '../src/core/onnx/hmax';
 import { ModelCache } from '../src/core/store/cache';
-import { afrazTrials, afrazStimulus, type GrayImage, type TaskTrial } from '../src/core/stim/noise';
+import { afrazStimulus, type GrayImage, type TaskTrial } from '../src/core/stim/noise';
 import { seededRng } from '../src/core/stim/random';
 import type { CorticalSheet } from '../src/core/stim/sheet';
-import type { FaceDecoder } from '../src/core/stim/decoder';
-import { decodeFace } from '../src/core/stim/decoder';
 import {
-  buildSheetWithEngine,
+  defaultSetup,
   doseResponse,
+  neighbourhoodSelectivity,
   pickSites,
-  readoutFeatures,
-  runTask,
+  prepareExperiment,
   sweepSites,
-  trainDecoderWithEngine,
   type TaskResult,
+  type TrainedDecoder,
 } from '../src/core/stim/experiment';
+import { adviseSweep, bootstrapCurveBand, bootstrapShifts, largestDrop, summarizeSelectivityShift } from '../src/core/stim/stats';
+import { validateStimulation } from '../src/core/stim/spread';
+import { decodeImageAsync } from '../src/core/image/decode';
+import { FLOC_FACE_CATEGORIES, flocSubset } from '../src/core/catalog/datasets';
+import { fetchDataset, isDatasetUnavailable } from '../src/core/catalog/fetch-dataset';
+import { flocImages } from '../src/core/data/pack/floc';
 import { UserFacingError, type LayerInfo, type ProgressFn } from '../src/core/types';
 import { OrtStimEngine, defaultReadout } from '../src/core/stim/ort-engine';
 import { configureOrt, webOrt } from './ort-web';
 import { withWireErrors } from '../src/core/wire-errors';
 import { syntheticFaceSet, type NamedGrayImage } from '../src/core/stim/demo-images';
-import type { CategoryChoice, CategorySummary, ImagePreview, ModelChoice, ModelSummary, NamedBytes, SheetOptionsUi, SheetSummary, SweepOutcome } from './microstim-api';
-import type { DosePoint, SiteResult } from '../src/core/stim/experiment';
+import type { CategoryChoice, CategorySummary, DosePoint, ImagePreview, ModelChoice, ModelSummary, NamedBytes, SheetOptionsUi, SheetSummary, SiteResult, SweepOutcome } from './microstim-api';
+import type { SiteResult as CoreSiteResult } from '../src/core/stim/experiment';
 import type { StimulationParams } from '../src/core/stim/spread';
+
+/** The fLoc categories of the task (Afraz's face / non-face split with fLoc's photographs). */
+const FLOC_TASK_NONFACES = ['body', 'car', 'house', 'word', 'instrument', 'corridor'] as const;
+/** Bootstrap replicates in the lab (the CLI defaults to 1000): enough for stable 95 % intervals, quick on 2 cores. */
+const LAB_BOOTSTRAP = 300;
+/**
+ * Noise draws per test image and level in the lab (the CLI defaults to 4): one keeps a cold sheet build near a minute
+ * on a 2-core machine; the bootstrap then resamples images only.
+ */
+const LAB_REPEATS = 1;
 
 const IMAGE_EXT = /\.(png|jpe?g|webp|gif|bmp)$/i;
 
@@ -42,14 +56,16 @@ interface State {
   faces: NamedGrayImage[];
   nonFaces: NamedGrayImage[];
   synthetic: boolean;
+  source: 'floc' | 'files' | 'synthetic';
+  fallback?: string;
   engine: OrtStimEngine | null;
   sheet: CorticalSheet | null;
-  decoder: FaceDecoder | null;
+  decoder: TrainedDecoder | null;
   trials: TaskTrial[];
   baseline: TaskResult | null;
 }
 
-const state: State = { modelName: '', modelBytes: new Uint8Array(), layers: [], faces: [], nonFaces: [], synthetic: false, engine: null, sheet: null, decoder: null, trials: [], baseline: null };
+const state: State = { modelName: '', modelBytes: new Uint8Array(), layers: [], faces: [], nonFaces: [], synthetic: false, source: 'synthetic', engine: null, sheet: null, decoder: null, trials: [], baseline: null };
 let controller: AbortController | null = null;
 
 function newJob(): AbortSignal {
@@ -68,21 +84,36 @@ function pickDefaultLayer(layers: LayerInfo[]): { tensor: string; reason: string
   return { tensor: last.tensor, reason: 'The last layer before the classifier head: late layers of ImageNet CNNs predict IT best.' };
 }
 
+/** Any PNG/JPEG → gray levels with the one decoder of core/image (libjpeg-turbo / libpng in WebAssembly), so the page and `silico stim` see the same pixels. */
 async function decodeToGray(file: NamedBytes): Promise<NamedGrayImage> {
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(new Blob([file.bytes as BlobPart]));
-  } catch {
-    throw new UserFacingError(`"${file.name}" is not an image this browser can read (use PNG or JPEG).`);
-  }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext('2d')!;
-  ctx.drawImage(bitmap, 0, 0);
-  const rgba = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-  const data = new Uint8Array(bitmap.width * bitmap.height);
-  for (let i = 0; i < data.length; i++) data[i] = Math.round(0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]);
-  bitmap.close();
-  return { name: file.name, width: canvas.width, height: canvas.height, data };
+  const img = await decodeImageAsync(file.bytes, file.name);
+  const data = new Uint8Array(img.width * img.height);
+  for (let i = 0; i < data.length; i++) data[i] = Math.round(0.299 * img.data[4 * i] + 0.587 * img.data[4 * i + 1] + 0.114 * img.data[4 * i + 2]);
+  return { name: file.name, width: img.width, height: img.height, data };
+}
+
+/** fLoc from the catalog, interleaved across categories (so every split of the list keeps the categories balanced). */
+async function loadFloc(perCategory: number, mirror: string | undefined, onProgress?: ProgressFn): Promise<{ faces: NamedGrayImage[]; nonFaces: NamedGrayImage[] }> {
+  const categories = [...FLOC_FACE_CATEGORIES, ...FLOC_TASK_NONFACES];
+  const { files } = await fetchDataset('floc', {
+    files: flocSubset(perCategory, categories),
+    mirror,
+    onEvent: (e) => {
+      if (e.type === 'progress') onProgress?.({ done: e.loaded, total: e.total || e.loaded || 1, phase: 'downloading fLoc images' });
+    },
+  });
+  const images = flocImages(files);
+  const num = (n: string) => Number(/-(\d+)\./.exec(n)?.[1] ?? 0);
+  const order = (a: { name: string; category: string }, b: { name: string; category: string }) => num(a.name) - num(b.name) || categories.indexOf(a.category as never) - categories.indexOf(b.category as never);
+  const decode = async (list: typeof images) => {
+    const out: NamedGrayImage[] = [];
+    for (const [k, f] of list.sort(order).entries()) {
+      out.push(await decodeToGray({ name: f.name, bytes: f.bytes }));
+      onProgress?.({ done: k + 1, total: list.length, phase: 'decoding fLoc images' });
+    }
+    return out;
+  };
+  return { faces: await decode(images.filter((f) => f.face)), nonFaces: await decode(images.filter((f) => !f.face)) };
 }
 
 /** Files and zips → image files in natural name order. */
@@ -115,7 +146,7 @@ function resetExperiment(): void {
   state.trials = [];
 }
 
-function requireSheet(): { engine: OrtStimEngine; sheet: CorticalSheet; decoder: FaceDecoder; baseline: TaskResult } {
+function requireSheet(): { engine: OrtStimEngine; sheet: CorticalSheet; decoder: TrainedDecoder; baseline: TaskResult } {
   if (!state.engine || !state.sheet || !state.decoder || !state.baseline) throw new UserFacingError('Build the cortical sheet first.');
   return { engine: state.engine, sheet: state.sheet, decoder: state.decoder, baseline: state.baseline };
 }
@@ -157,21 +188,38 @@ const api = {
     };
   },
 
-  async setCategories(choice: CategoryChoice): Promise<CategorySummary> {
-    if (choice.kind === 'demo') {
-      const set = syntheticFaceSet(choice.perCategory);
+  async setCategories(choice: CategoryChoice, onProgress?: ProgressFn): Promise<CategorySummary> {
+    state.fallback = undefined;
+    const synthetic = (perCategory: number) => {
+      const set = syntheticFaceSet(perCategory);
       state.faces = set.faces;
       state.nonFaces = set.nonFaces;
       state.synthetic = true;
+      state.source = 'synthetic';
+    };
+    if (choice.kind === 'demo') synthetic(choice.perCategory);
+    else if (choice.kind === 'floc') {
+      try {
+        const set = await loadFloc(choice.perCategory, choice.mirror, onProgress);
+        state.faces = set.faces;
+        state.nonFaces = set.nonFaces;
+        state.synthetic = false;
+        state.source = 'floc';
+      } catch (e) {
+        if (!isDatasetUnavailable(e)) throw e;
+        synthetic(16);
+        state.fallback = e.howTo;
+      }
     } else {
       const faces = expandFiles(choice.faces);
       const nonFaces = expandFiles(choice.nonFaces);
-      if (faces.length < 2 || nonFaces.length < 2) {
-        throw new UserFacingError(`Need at least 2 face and 2 non-face images (got ${faces.length} faces, ${nonFaces.length} non-faces).`, 'Pick image files (PNG/JPEG) or zips of them.');
+      if (faces.length < 6 || nonFaces.length < 6) {
+        throw new UserFacingError(`Need at least 6 face and 6 non-face images (got ${faces.length} faces, ${nonFaces.length} non-faces): the localizer, the decoder and the test trials each get their own.`, 'Pick image files (PNG/JPEG) or zips of them.');
       }
       state.faces = await Promise.all(faces.map(decodeToGray));
       state.nonFaces = await Promise.all(nonFaces.map(decodeToGray));
       state.synthetic = false;
+      state.source = 'files';
     }
     resetExperiment();
     const rng = seededRng(7);
@@ -180,6 +228,8 @@ const api = {
       faces: state.faces.length,
       nonFaces: state.nonFaces.length,
       synthetic: state.synthetic,
+      source: state.source,
+      fallback: state.fallback,
       preview: {
         faces: state.faces.slice(0, 4).map(preview),
         nonFaces: state.nonFaces.slice(0, 4).map(preview),
@@ -193,31 +243,15 @@ const api = {
     if (state.faces.length === 0) throw new UserFacingError('Choose a face / non-face image set first.');
     const signal = newJob();
     resetExperiment();
-    const images = [...state.faces, ...state.nonFaces];
-    const isFace = images.map((_, i) => i < state.faces.length);
     const engine = new OrtStimEngine(webOrt, state.modelBytes, layer, 0, { readout: defaultReadout(state.layers, layer) });
     const batchSize = engine.inputSize > 160 ? 8 : 16;
-    const sheet = await buildSheetWithEngine(engine, layer, images, isFace, { seed: options.seed }, {
-      signal,
-      batchSize,
-      onProgress: (p) => onProgress?.({ ...p, phase: 'recording the localizer' }),
-    });
-    engine.channels = sheet.nSites;
-    onProgress?.({ done: 0, total: 1, phase: 'training the face decoder' });
-    const decoder = await trainDecoderWithEngine(engine, sheet.nSites, images, isFace, {}, { signal, batchSize });
-    const clean = await readoutFeatures(engine, images, new Float32Array(sheet.nSites), { signal, batchSize });
-    const p = decodeFace(decoder, clean.data, clean.n);
-    const accuracy = p.reduce((s, v, i) => s + ((v >= 0.5) === isFace[i] ? 1 : 0), 0) / p.length;
-    const per = Math.max(1, options.taskImagesPerCategory);
-    const taskImages = [...state.faces.slice(0, per), ...state.nonFaces.slice(0, per)];
-    const taskIsFace = taskImages.map((_, i) => i < Math.min(per, state.faces.length));
-    const trials = afrazTrials(taskImages, taskIsFace, options.seed);
-    const total = Math.ceil(trials.length / batchSize);
-    const baseline = await runTask(engine, decoder, trials, new Float32Array(sheet.nSites), {
-      signal,
-      batchSize,
-      onProgress: (q) => onProgress?.({ done: q.done, total, phase: 'running the task without stimulation' }),
-    });
+    const perClass = Math.min(state.faces.length, state.nonFaces.length);
+    const setup = defaultSetup(perClass, { task: Math.max(2, options.taskImagesPerCategory), seed: options.seed, repeats: options.repeats ?? LAB_REPEATS });
+    const prepared = await prepareExperiment(engine, layer, state.faces, state.nonFaces, setup, { signal, batchSize, onProgress });
+    const { sheet, decoder, trials, baseline } = prepared;
+    onProgress?.({ done: 0, total: 1, phase: 'bootstrap CIs of the baseline curve' });
+    const band = bootstrapCurveBand(trials, baseline.pFace, { bootstrap: LAB_BOOTSTRAP, seed: options.seed + 3 });
+    const x50 = bootstrapShifts(trials, baseline.pFace, [], { bootstrap: LAB_BOOTSTRAP, seed: options.seed + 7 }).baselineX50;
     Object.assign(state, { engine, sheet, decoder, trials, baseline });
     return {
       layer,
@@ -226,40 +260,65 @@ const api = {
       yMm: sheet.yMm,
       dPrime: sheet.dPrime,
       spacingMm: sheet.spacingMm,
-      baseline: { curve: baseline.curve, points: baseline.points },
-      decoderTrainAccuracy: accuracy,
+      baseline: { curve: baseline.curve, points: baseline.points, band, x50, largestDrop: largestDrop(baseline.points) },
+      decoderTrainAccuracy: decoder.accuracyHighSignal,
+      decoderC: decoder.C,
+      setup: { localizer: setup.localizer, decoder: setup.decoder, task: setup.task, repeats: setup.repeats },
       trials: trials.length,
-      images: { faces: state.faces.length, nonFaces: state.nonFaces.length, synthetic: state.synthetic },
+      images: { faces: state.faces.length, nonFaces: state.nonFaces.length, synthetic: state.synthetic, source: state.source },
     };
   },
 
   async stimulate(site: number, params: StimulationParams): Promise<SiteResult> {
     const s = requireSheet();
+    validateStimulation({ currentsUa: [params.currentUa], frequencyHz: params.frequencyHz, durationMs: params.durationMs });
     const signal = newJob();
     const r = await sweepSites(s.engine, s.sheet, s.decoder, state.trials, [site], params, { signal, batchSize: batchOf(s.engine) }, s.baseline);
-    return r.sites[0];
+    const boot = bootstrapShifts(state.trials, s.baseline.pFace, [r.sites[0].pFace], { bootstrap: LAB_BOOTSTRAP, seed: site + 11 });
+    return { ...strip(r.sites[0]), ci: { low: boot.shifts[0].low, high: boot.shifts[0].high }, band: bootstrapCurveBand(state.trials, r.sites[0].pFace, { bootstrap: LAB_BOOTSTRAP, seed: site + 13 }) };
   },
 
-  /** The most face-selective sites and non-selective controls (core pickSites), stimulated in turn. */
+  /** The most face-selective sites and non-selective controls (core pickSites), stimulated in turn, with Afraz's statistics. */
   async sweep(selective: number, controls: number, params: StimulationParams, onProgress?: ProgressFn): Promise<SweepOutcome> {
     const s = requireSheet();
+    validateStimulation({ currentsUa: [params.currentUa], frequencyHz: params.frequencyHz, durationMs: params.durationMs });
     const signal = newJob();
     const picked = pickSites(s.sheet, selective, controls, params);
     const sites = [...picked.selective, ...picked.controls.filter((c) => !picked.selective.includes(c))];
     const r = await sweepSites(s.engine, s.sheet, s.decoder, state.trials, sites, params, { signal, batchSize: batchOf(s.engine), onProgress }, s.baseline);
-    return { sites: r.sites, controls: picked.controls, correlation: r.correlation, params };
+    onProgress?.({ done: 0, total: 1, phase: 'bootstrap CIs' });
+    const boot = bootstrapShifts(state.trials, s.baseline.pFace, r.sites.map((x) => x.pFace), { bootstrap: LAB_BOOTSTRAP, seed: 17 });
+    const tissue = r.sites.map((x) => neighbourhoodSelectivity(s.sheet, x.site, params));
+    const summary = r.sites.length >= 4 ? summarizeSelectivityShift(tissue, r.sites.map((x) => x.shift), { replicates: boot.replicates }) : null;
+    const advice = summary ? adviseSweep(summary, { currentUa: params.currentUa, decoderAccuracy: s.decoder.accuracyHighSignal, baselineSlope: s.baseline.curve.slope }) : undefined;
+    return {
+      sites: r.sites.map((x, j) => ({ ...strip(x), ci: { low: boot.shifts[j].low, high: boot.shifts[j].high } })),
+      controls: picked.controls,
+      correlation: r.correlation,
+      params,
+      summary,
+      advice,
+    };
   },
 
   async doseResponse(site: number, currents: number[], params: StimulationParams, onProgress?: ProgressFn): Promise<DosePoint[]> {
     const s = requireSheet();
+    validateStimulation({ currentsUa: currents, frequencyHz: params.frequencyHz, durationMs: params.durationMs });
     const signal = newJob();
-    return doseResponse(s.engine, s.sheet, s.decoder, state.trials, site, currents, params, { signal, batchSize: batchOf(s.engine), onProgress }, s.baseline);
+    const points = await doseResponse(s.engine, s.sheet, s.decoder, state.trials, site, currents, params, { signal, batchSize: batchOf(s.engine), onProgress }, s.baseline);
+    const boot = bootstrapShifts(state.trials, s.baseline.pFace, points.map((p) => p.pFace), { bootstrap: LAB_BOOTSTRAP, seed: site + 19 });
+    return points.map(({ pFace: _p, ...p }, j) => ({ ...p, ci: { low: boot.shifts[j].low, high: boot.shifts[j].high } }));
   },
 
   cancel(): void {
     controller?.abort();
   },
 };
+
+/** A site result without its per-trial choices (they stay here). */
+function strip({ pFace: _p, ...rest }: CoreSiteResult): SiteResult {
+  return rest;
+}
 
 function batchOf(engine: OrtStimEngine): number {
   return engine.inputSize > 160 ? 8 : 16;

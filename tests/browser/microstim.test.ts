@@ -1,7 +1,8 @@
 /**
  * Microstimulation lab end to end in headless Chromium (built app, WASM): MobileNetV2 loaded through the page's
  * file input, a handful of real fLoc faces / non-faces uploaded through the image inputs (converted to lossless
- * PNG at test time so browser and Node see identical pixels; nothing is written into the repo), sheet → one
+ * PNG at test time so browser and Node see identical pixels; nothing is written into the repo; the page decodes them with
+ * core/image, the same decoder as Node), sheet → one
  * stimulation → a 3-site sweep. The shifts the page shows must equal what the core functions (src/core/stim/*)
  * compute in Node with onnxruntime-node on the same model, images and trials. Then the run is saved to the
  * notebook and re-opened from the Notebook page in a fresh page (no model loaded): the same numbers come back.
@@ -19,8 +20,7 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
 import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession } from '../support/browser';
-import { buildSheetWithEngine, runTask, sweepSites, trainDecoderWithEngine } from '../../src/core/stim/experiment';
-import { afrazTrials } from '../../src/core/stim/noise';
+import { defaultSetup, prepareExperiment, sweepSites } from '../../src/core/stim/experiment';
 import { AFRAZ_TRAIN } from '../../src/core/stim/spread';
 import { OrtStimEngine, defaultReadout, type OrtModule } from '../../src/core/stim/ort-engine';
 import { listLayers } from '../../src/core/onnx/layers';
@@ -164,28 +164,26 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
     await page.keyboard.press('Enter');
     await expect.poll(() => shiftEl.getAttribute('data-site'), { timeout: 120_000 }).toBe(moved);
 
-    // Independent run of the same experiment in Node (onnxruntime-node), through the core functions.
-    const images = [...faces, ...nonFaces].map((f) => f.image);
-    const isFace = images.map((_, i) => i < faces.length);
+    // Independent run of the same experiment in Node (onnxruntime-node), through the core functions and the
+    // worker's set-up (disjoint localizer / decoder / test images, decoder trained on the task).
     const bytes = new Uint8Array(readFileSync(MOBILENET));
     const engine = new OrtStimEngine(ortNode, bytes, layer, 0, { readout: defaultReadout(listLayers(decodeModel(bytes)), layer) });
-    const sheet = await buildSheetWithEngine(engine, layer, images, isFace, { seed: 1 }, { batchSize: 8 });
-    engine.channels = sheet.nSites;
-    const decoder = await trainDecoderWithEngine(engine, sheet.nSites, images, isFace, {}, { batchSize: 8 });
-    const taskImages = [...images.slice(0, TASK_IMAGES), ...images.slice(faces.length, faces.length + TASK_IMAGES)];
-    const trials = afrazTrials(taskImages, taskImages.map((_, i) => i < TASK_IMAGES), 1);
-    const baseline = await runTask(engine, decoder, trials, new Float32Array(sheet.nSites), { batchSize: 8 });
+    const setup = defaultSetup(faces.length, { task: TASK_IMAGES, seed: 1, repeats: 1 });
+    const { sheet, decoder, trials, baseline } = await prepareExperiment(engine, layer, faces.map((f) => f.image), nonFaces.map((f) => f.image), setup, { batchSize: 8 });
     const params = { currentUa: AFRAZ_TRAIN.currentUa, frequencyHz: AFRAZ_TRAIN.frequencyHz, durationMs: AFRAZ_TRAIN.durationMs };
     const ref = await sweepSites(engine, sheet, decoder, trials, [site, ...rows.map((r) => r.site)], params, { batchSize: 8 }, baseline);
     await engine.dispose();
 
     const [refSingle, ...refSweep] = ref.sites;
     console.log(`site ${site}: page shift ${shownShift.toFixed(4)} vs node ${refSingle.shift.toFixed(4)} (% signal)`);
-    expect(shownShift).toBeCloseTo(refSingle.shift, 2);
+    // WASM and native onnxruntime differ in the last float32 bits; a shallow curve (1/slope ~ 100) amplifies that.
+    const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(0.005 + 1e-3 * Math.abs(b));
+    close(shownShift, refSingle.shift);
     rows.forEach((r, i) => {
       console.log(`sweep site ${r.site}: d' ${r.dPrime.toFixed(3)} vs ${refSweep[i].dPrime.toFixed(3)}, shift ${r.shift.toFixed(4)} vs ${refSweep[i].shift.toFixed(4)}`);
-      expect(r.dPrime).toBeCloseTo(refSweep[i].dPrime, 3);
-      expect(r.shift).toBeCloseTo(refSweep[i].shift, 2);
+      // Relative: with 2 localizer images per class a site's d′ can be large (WASM and native float sums differ ~1e-7).
+      expect(Math.abs(r.dPrime - refSweep[i].dPrime)).toBeLessThan(1e-4 * (1 + Math.abs(refSweep[i].dPrime)));
+      close(r.shift, refSweep[i].shift);
     });
     // The most face-selective site is the one the page picked by default.
     const best = sheet.dPrime.reduce((b, d, i) => (d > sheet.dPrime[b] ? i : b), 0);
@@ -229,5 +227,21 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
     await expect.poll(() => page.getByTestId('sheet').count()).toBe(0);
     expect(await page.evaluate(() => location.hash)).toBe('#/microstim');
     expect(s.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+
+  it('uses the fLoc photographs from the dataset catalog by default (local mirror of ../shared)', async () => {
+    const s2 = await openPage(browser, `${server.url}/?mirror=${encodeURIComponent(server.mirror)}#/microstim`);
+    try {
+      const { page } = s2;
+      await page.getByTestId('use-images').click();
+      await page.getByTestId('images-ready').waitFor({ timeout: 180_000 });
+      // 18 per category: faces adult + child, non-faces body, car, house, word, instrument, corridor.
+      expect(await page.getByTestId('images-ready').textContent()).toBe('36 faces, 108 non-faces');
+      expect(await page.getByTestId('synthetic-note').count()).toBe(0);
+      expect(await page.getByTestId('floc-fallback').count()).toBe(0);
+      expect(s2.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    } finally {
+      await s2.close();
+    }
   });
 });

@@ -1,27 +1,26 @@
 /**
- * End to end on the real MobileNetV2 (onnxruntime-node) and real fLoc images: sheet from a localizer, decoder,
- * Afraz task with and without stimulation, site sweep at 50 µA, controls, dose–response.
+ * End to end on the real MobileNetV2 (onnxruntime-node) and real fLoc images, through prepareExperiment (the set-up
+ * the lab's worker and `silico stim` share): sheet from a localizer, decoder trained on the noisy task with other
+ * images, the task with and without stimulation, bootstrap CIs, dose–response. Whether the model reproduces Afraz's
+ * selectivity–shift effect is measured by `silico stim` on the full fLoc set (docs/microstimulation.md), not asserted
+ * here: on MobileNetV2 it does not (see the docs' results).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  buildSheetWithEngine,
   doseResponse,
-  neighbourhoodSelectivity,
   pickSites,
+  prepareExperiment,
   readoutFeatures,
-  runTask,
-  spanSites,
   sweepSites,
-  trainDecoderWithEngine,
-  type StimEngine,
   type SweepResult,
   type TaskResult,
+  type TrainedDecoder,
 } from '../../src/core/stim/experiment';
 import { decodeImage } from '../../src/core/image/decode';
-import type { FaceDecoder } from '../../src/core/stim/decoder';
-import { afrazTrials, type GrayImage, type TaskTrial } from '../../src/core/stim/noise';
+import { bootstrapShifts, largestDrop, type ShiftBootstrap } from '../../src/core/stim/stats';
+import type { GrayImage, TaskTrial } from '../../src/core/stim/noise';
 import { OrtStimEngine, type OrtModule } from '../../src/core/stim/ort-engine';
 import { moransI, type CorticalSheet } from '../../src/core/stim/sheet';
 import { AFRAZ_TRAIN } from '../../src/core/stim/spread';
@@ -56,31 +55,31 @@ function flocSet(first: number, perFaceCategory: number, nonFaces: number): { im
   return { images, isFace };
 }
 
-const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 
 describe.skipIf(!hasShared)(`Afraz 2006 in silico on MobileNetV2 (${hasShared ? 'fLoc' : NO_SHARED})`, () => {
-  let engine: StimEngine;
+  let engine: OrtStimEngine;
   let sheet: CorticalSheet;
-  let decoder: FaceDecoder;
+  let decoder: TrainedDecoder;
   let trials: TaskTrial[];
   let baseline: TaskResult;
   let sweep: SweepResult;
   let picks: { selective: number[]; controls: number[] };
+  let boot: ShiftBootstrap;
 
   beforeAll(async () => {
     const model = readFileSync(sharedPath('models/mobilenetv2-12-fp32.onnx'));
     engine = new OrtStimEngine(ort, model, LAYER, CHANNELS, { readout: READOUT, sessionOptions: { intraOpNumThreads: 1 } });
-    const localizer = flocSet(1, 12, 24); // 24 faces + 24 non-faces
-    sheet = await buildSheetWithEngine(engine, LAYER, localizer.images, localizer.isFace, { seed: 1 });
-    decoder = await trainDecoderWithEngine(engine, CHANNELS, localizer.images, localizer.isFace, { C: 1 });
-    const task = flocSet(60, 6, 12); // held-out 12 faces + 12 non-faces, x 6 signal levels
-    trials = afrazTrials(task.images, task.isFace, 7);
-    baseline = await runTask(engine, decoder, trials, new Float32Array(CHANNELS));
+    // 36 faces (adult, child) and 36 non-faces (the 9 other categories), split per class into three disjoint sets.
+    const set = flocSet(1, 18, 36);
+    const faces = set.images.filter((_, i) => set.isFace[i]);
+    const nonFaces = set.images.filter((_, i) => !set.isFace[i]);
+    ({ sheet, decoder, trials, baseline } = await prepareExperiment(engine, LAYER, faces, nonFaces, { localizer: 12, decoder: 12, task: 12, repeats: 2, seed: 1 }));
     picks = pickSites(sheet, 3, 3, AFRAZ_TRAIN);
     sweep = await sweepSites(engine, sheet, decoder, trials, [...picks.selective, ...picks.controls], AFRAZ_TRAIN, {}, baseline);
-  }, 240_000);
+    boot = bootstrapShifts(trials, baseline.pFace, sweep.sites.map((s) => s.pFace), { bootstrap: 300, seed: 1 });
+  }, 400_000);
 
-  test("the sheet has face-selective sites, clustered into patches", () => {
+  test('the sheet has face-selective sites, clustered into patches', () => {
     const d = Array.from(sheet.dPrime);
     const strong = d.filter((v) => v > 1).length;
     const clustering = moransI(sheet.dPrime, sheet.xMm, sheet.yMm, sheet.spacingMm * 1.5);
@@ -88,16 +87,19 @@ describe.skipIf(!hasShared)(`Afraz 2006 in silico on MobileNetV2 (${hasShared ? 
     expect(Math.max(...d)).toBeGreaterThan(1.5);
     expect(strong).toBeGreaterThan(10);
     expect(clustering).toBeGreaterThan(0.3);
-    // Neighbourhood selectivity of the picked electrodes: patches, not isolated units.
-    for (const s of picks.selective) expect(neighbourhoodSelectivity(sheet, s, AFRAZ_TRAIN)).toBeGreaterThan(0.8);
   });
 
-  test('the unstimulated observer detects faces better with more signal', () => {
-    console.log('baseline', baseline.points.map((p) => `${p.signal}:${p.pFace.toFixed(2)}`).join(' '), `x50 ${baseline.curve.x50.toFixed(1)} slope ${baseline.curve.slope.toFixed(4)}`);
+  test('the decoder is trained on the task (noisy images, all levels, other images) and the baseline curve is usable', () => {
+    console.log('baseline', baseline.points.map((p) => `${p.signal}:${p.pFace.toFixed(2)}`).join(' '), `x50 ${baseline.curve.x50.toFixed(1)} slope ${baseline.curve.slope.toFixed(4)}; decoder C ${decoder.C}, ${(100 * decoder.accuracyHighSignal).toFixed(0)} % at ≥ 50 % signal`);
+    expect(decoder.trials).toBe(2 * 12 * 6);
+    expect(decoder.accuracyHighSignal).toBeGreaterThan(0.75);
+    expect(sheet.unitSd).toBeDefined();
     expect(baseline.curve.slope).toBeGreaterThan(0);
     const at = (s: number) => baseline.points.find((p) => p.signal === s)!.pFace;
-    expect(at(80)).toBeGreaterThan(at(0) + 0.2);
-    expect(at(-80)).toBeLessThan(at(80) - 0.4);
+    expect(at(80)).toBeGreaterThan(at(-80) + 0.2);
+    // Monotone within noise, and the 50 % point near the middle of the signal range.
+    expect(largestDrop(baseline.points)).toBeLessThan(0.05);
+    expect(Math.abs(baseline.curve.x50)).toBeLessThan(40);
   });
 
   test('the fast path (cached layer + downstream graph) equals the full rewritten graph', async () => {
@@ -108,36 +110,30 @@ describe.skipIf(!hasShared)(`Afraz 2006 in silico on MobileNetV2 (${hasShared ? 
     expect(Math.max(...full.data.map((v, i) => Math.abs(v - fast.data[i])))).toBeLessThan(1e-4);
   });
 
-  test('stimulating face-selective sites at 50 µA shifts choices toward "face"; non-selective sites barely', () => {
-    for (const s of sweep.sites) console.log(`site ${s.site} d' ${s.dPrime.toFixed(2)} (spread-weighted ${s.neighbourhoodDPrime.toFixed(2)}): shift ${s.shift.toFixed(1)} %, ΔP(face) ${s.deltaPFace.toFixed(3)}`);
-    const sel = sweep.sites.filter((s) => picks.selective.includes(s.site));
-    const ctl = sweep.sites.filter((s) => picks.controls.includes(s.site));
-    console.log(`mean shift: selective ${mean(sel.map((s) => s.shift)).toFixed(2)} %, controls ${mean(ctl.map((s) => s.shift)).toFixed(2)} %`);
-    for (const s of sel) {
-      expect(s.shift).toBeGreaterThan(0);
-      expect(s.deltaPFace).toBeGreaterThan(0);
-    }
-    expect(mean(sel.map((s) => s.shift))).toBeGreaterThan(mean(ctl.map((s) => s.shift)) + 1);
-    expect(mean(sel.map((s) => s.deltaPFace))).toBeGreaterThan(mean(ctl.map((s) => s.deltaPFace)));
+  test('every shift has a bootstrap CI around it (images and noise draws resampled)', () => {
+    sweep.sites.forEach((s, j) => {
+      const ci = boot.shifts[j];
+      console.log(`site ${s.site} tissue d' ${s.neighbourhoodDPrime.toFixed(2)}: shift ${s.shift.toFixed(2)} [${ci.low.toFixed(2)}, ${ci.high.toFixed(2)}] %`);
+      expect(ci.value).toBeCloseTo(s.shift, 6);
+      expect(ci.low).toBeLessThanOrEqual(s.shift + 1e-9);
+      expect(ci.high).toBeGreaterThanOrEqual(s.shift - 1e-9);
+      expect(ci.high - ci.low).toBeGreaterThan(0);
+    });
   });
 
-  test('shift grows with selectivity across sites spanning the d\' range (Afraz Fig. 3)', async () => {
-    const span = await sweepSites(engine, sheet, decoder, trials, spanSites(sheet, 10, AFRAZ_TRAIN), AFRAZ_TRAIN, {}, baseline);
-    const c = span.correlation!;
-    console.log(`selectivity–shift r = ${c.r.toFixed(3)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}] over ${c.n} sites;`, span.sites.map((s) => `${s.neighbourhoodDPrime.toFixed(2)}→${s.shift.toFixed(1)}`).join(' '));
-    const all = [...span.sites, ...sweep.sites];
-    const { pearsonWithCI } = await import('../../src/core/stim/psychometric');
-    const c16 = pearsonWithCI(all.map((s) => s.neighbourhoodDPrime), all.map((s) => s.shift));
-    console.log(`over all ${c16.n} swept sites: r = ${c16.r.toFixed(3)} [${c16.low.toFixed(3)}, ${c16.high.toFixed(3)}]`);
-    expect(c.r).toBeGreaterThan(0.5);
-  });
-
-  test('dose–response: more current, larger shift at a face-selective site', async () => {
-    const dose = await doseResponse(engine, sheet, decoder, trials, picks.selective[0], [0, 10, 25, 50, 100], AFRAZ_TRAIN, {}, baseline);
-    console.log('dose', dose.map((d) => `${d.currentUa}µA r=${d.radiusMm.toFixed(2)}mm shift ${d.shift.toFixed(1)}`).join(', '));
+  test('dose–response: no current, no effect; the activated radius grows as √(I/k); twice the pulses, about twice the effect', async () => {
+    const site = picks.selective[0];
+    const dose = await doseResponse(engine, sheet, decoder, trials, site, [0, 10, 50, 100], AFRAZ_TRAIN, {}, baseline);
+    console.log('dose', dose.map((d) => `${d.currentUa}µA r=${d.radiusMm.toFixed(2)}mm shift ${d.shift.toFixed(2)} ΔP ${d.deltaPFace.toFixed(4)}`).join(', '));
     expect(dose[0].shift).toBeCloseTo(0, 6);
-    expect(dose[4].shift).toBeGreaterThan(dose[1].shift);
-    expect(dose[3].shift).toBeGreaterThan(dose[0].shift);
+    expect(dose[0].deltaPFace).toBeCloseTo(0, 9);
+    dose.forEach((d) => expect(d.radiusMm).toBeCloseTo(Math.sqrt(d.currentUa / 675), 9));
+    // A larger radius reaches tissue the decoder weighs either way, so the effect need not grow with the current
+    // (it does not here); at a fixed radius it grows with the charge: 400 Hz doubles the per-site change.
+    const doubled = await doseResponse(engine, sheet, decoder, trials, site, [50], { ...AFRAZ_TRAIN, frequencyHz: 400 }, {}, baseline);
+    console.log(`50 µA: ΔP(face) ${dose[2].deltaPFace.toFixed(5)} at 200 Hz, ${doubled[0].deltaPFace.toFixed(5)} at 400 Hz`);
+    expect(Math.abs(doubled[0].deltaPFace)).toBeGreaterThan(1.6 * Math.abs(dose[2].deltaPFace));
+    expect(Math.abs(doubled[0].deltaPFace)).toBeLessThan(2.4 * Math.abs(dose[2].deltaPFace));
   });
 
   test('a sweep can be cancelled and reports progress', async () => {

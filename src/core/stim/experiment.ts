@@ -5,8 +5,8 @@
  */
 import Papa from 'papaparse';
 import { UserFacingError, throwIfAborted, type FloatTensor, type ProgressFn } from '../types';
-import { decodeFace, trainFaceDecoder, type FaceDecoder, type LogisticOptions } from './decoder';
-import { afrazTrials, grayToModelInput, type GrayImage, type TaskTrial } from './noise';
+import { chooseDecoderC, decodeFace, trainFaceDecoder, type DecoderCSelection, type FaceDecoder, type LogisticOptions } from './decoder';
+import { AFRAZ_SIGNAL_LEVELS, afrazTrials, grayToModelInput, taskFormatImages, type GrayImage, type TaskTrial } from './noise';
 import { fitPsychometric, pearsonWithCI, psychometricPoints, psychometricShift, type Correlation, type LogisticCurve, type PsychometricPoint } from './psychometric';
 import { buildSheet, siteResponses, type CorticalSheet, type SheetOptions } from './sheet';
 import { activatedRadiusMm, stimulationDeltaSd, toLayerUnits, type StimulationParams } from './spread';
@@ -105,15 +105,17 @@ export async function readoutFeatures(
       const act = (await engine.record(grayToModelInput(groups[b], engine.inputSize), [fast.layer]))[fast.layer];
       if (!act) throw new UserFacingError(`The engine did not return layer "${fast.layer}".`);
       cached.batches.push(act);
+      control.onProgress?.({ done: b + 1, total: 2 * groups.length, phase });
     }
     perEngine.set(cacheKey, cached);
   }
+  const recorded = fast && cached && cached.batches.length === groups.length;
   for (let b = 0; b < groups.length; b++) {
     throwIfAborted(control.signal);
     const out = fast && cached ? await fast.run(cached.batches[b], delta) : await engine.runStimulated(grayToModelInput(groups[b], engine.inputSize), delta);
     d = out.data.length / groups[b].length;
     parts.push(out.data);
-    control.onProgress?.({ done: b + 1, total: groups.length, phase });
+    control.onProgress?.(recorded ? { done: groups.length + b + 1, total: 2 * groups.length, phase } : { done: b + 1, total: groups.length, phase });
   }
   const data = new Float32Array(images.length * d);
   let offset = 0;
@@ -125,24 +127,110 @@ export async function readoutFeatures(
 }
 
 /**
- * Signal levels of the decoder's training images: clean 64-px images plus 80 % and 50 % signal, so the readout
- * learns the categories in the task's format (a decoder trained on clean images only calls every noisy image
- * "non-face"). 0 % is left out: pure noise has no label.
+ * Signal levels of the decoder's training trials: the task's own levels (0–80 %), as the monkeys were trained on
+ * the task itself. At 0 % the label is the category of the image the noise replaced, so the decoder learns that
+ * pure noise is ambiguous (P("face") ≈ ½ there), just as a trained observer must.
  */
-export const DECODER_TRAINING_LEVELS = [100, 80, 50] as const;
+export const DECODER_TRAINING_LEVELS = AFRAZ_SIGNAL_LEVELS;
 
-/** Trains the face decoder on the unstimulated readout of training images rendered like task trials (own seed). */
+export interface TrainedDecoder extends FaceDecoder {
+  /** Regularisation used (chosen by grouped cross-validation unless given). */
+  C: number;
+  cv?: DecoderCSelection;
+  /**
+   * SD of each site's response over the decoder's training trials (noisy task images, no stimulation): the unit in
+   * which a train's effect is expressed (see spread.ts), or undefined when the engine cannot record the layer.
+   */
+  siteSd?: Float32Array;
+  /** Training trials and the decoder's accuracy on them at ≥ 50 % signal. */
+  trials: number;
+  accuracyHighSignal: number;
+}
+
+export interface DecoderTrainingOptions extends Omit<LogisticOptions, 'C'> {
+  seed?: number;
+  levels?: readonly number[];
+  /** Noise draws per image and level. Default 1. */
+  repeats?: number;
+  /** 'cv' (default): grouped 4-fold cross-validation over DECODER_C_GRID. */
+  C?: number | 'cv';
+}
+
+/** Per-site SD (population) of a [n x sites] response matrix. Silent sites get 0. */
+function columnSd(data: Float32Array, n: number, sites: number): Float32Array {
+  const mean = new Float64Array(sites);
+  const v = new Float64Array(sites);
+  for (let i = 0; i < n; i++) for (let c = 0; c < sites; c++) mean[c] += data[i * sites + c] / n;
+  for (let i = 0; i < n; i++) for (let c = 0; c < sites; c++) v[c] += (data[i * sites + c] - mean[c]) ** 2 / n;
+  return Float32Array.from(v, (x) => Math.sqrt(x));
+}
+
+/**
+ * Trains the face decoder on the task itself: the unstimulated readout of `images` (kept apart from the test
+ * trials) rendered at every task signal level with their own noise seed. Returns the decoder with the chosen C and
+ * the sites' response SD over these trials.
+ */
 export async function trainDecoderWithEngine(
   engine: StimEngine,
   sites: number,
   images: GrayImage[],
   isFace: boolean[],
-  options: LogisticOptions & { seed?: number; levels?: readonly number[] } = {},
+  options: DecoderTrainingOptions = {},
   control: RunControl = {},
-): Promise<FaceDecoder> {
-  const trials = afrazTrials(images, isFace, options.seed ?? 2, options.levels ?? DECODER_TRAINING_LEVELS);
-  const f = await readoutFeatures(engine, trials.map((t) => t.image), new Float32Array(sites), control, 'training decoder');
-  return trainFaceDecoder(f.data, f.n, f.d, trials.map((t) => t.isFace), options);
+): Promise<TrainedDecoder> {
+  const trials = afrazTrials(images, isFace, options.seed ?? 2, options.levels ?? DECODER_TRAINING_LEVELS, options.repeats ?? 1);
+  const f = await readoutFeatures(engine, trials.map((t) => t.image), new Float32Array(sites), control, 'training decoder', trials);
+  let siteSd: Float32Array | undefined;
+  const cached = engine.layer ? layerCache.get(engine)?.get(trials) : undefined;
+  if (cached) {
+    const parts = cached.batches.map((b) => siteResponses(b));
+    const nSites = parts[0]?.nSites ?? 0;
+    const all = new Float32Array(trials.length * nSites);
+    let o = 0;
+    for (const p of parts) {
+      all.set(p.data, o);
+      o += p.data.length;
+    }
+    siteSd = columnSd(all, trials.length, nSites);
+    perEngineDelete(engine, trials);
+  }
+  const labels = trials.map((t) => t.isFace);
+  let cv: DecoderCSelection | undefined;
+  let C: number;
+  if (options.C === undefined || options.C === 'cv') {
+    control.onProgress?.({ done: 0, total: 1, phase: 'choosing the decoder\'s regularisation (cross-validation)' });
+    throwIfAborted(control.signal);
+    cv = chooseDecoderC(f.data, f.n, f.d, labels, trials.map((t) => (t.isFace ? 1 : -1) * (t.source + 1)), {
+      onFit: (done, total) => {
+        throwIfAborted(control.signal);
+        control.onProgress?.({ done, total, phase: 'choosing the decoder\'s regularisation (cross-validation)' });
+      },
+    });
+    C = cv.C;
+  } else C = options.C;
+  control.onProgress?.({ done: 1, total: 1, phase: 'fitting the decoder' });
+  const decoder = trainFaceDecoder(f.data, f.n, f.d, labels, { ...options, C });
+  const p = decodeFace(decoder, f.data, f.n);
+  let hits = 0;
+  let count = 0;
+  trials.forEach((t, i) => {
+    if (t.signalPercent < 50) return;
+    count++;
+    hits += (p[i] >= 0.5) === t.isFace ? 1 : 0;
+  });
+  return { ...decoder, C, cv, siteSd, trials: trials.length, accuracyHighSignal: count ? hits / count : NaN };
+}
+
+function perEngineDelete(engine: StimEngine, key: object): void {
+  layerCache.get(engine)?.delete(key);
+}
+
+/**
+ * The sheet with stimulation expressed in units of each site's response SD over the task's (noisy) images, as
+ * measured while training the decoder. Without that measurement the localizer SD stays the unit.
+ */
+export function withTaskUnits(sheet: CorticalSheet, decoder: { siteSd?: Float32Array }): CorticalSheet {
+  return decoder.siteSd && decoder.siteSd.length === sheet.nSites ? { ...sheet, unitSd: decoder.siteSd } : sheet;
 }
 
 export interface TaskResult {
@@ -212,6 +300,8 @@ export interface SiteResult {
   shift: number;
   /** Mean change in P("face") over all trials. */
   deltaPFace: number;
+  /** P("face") per trial under stimulation (for bootstrap CIs, stats.ts). */
+  pFace: Float64Array;
 }
 
 export interface SweepResult {
@@ -250,7 +340,7 @@ export async function sweepSites(
   for (const site of sites) {
     throwIfAborted(control.signal);
     const electrode = { xMm: sheet.xMm[site], yMm: sheet.yMm[site] };
-    const delta = toLayerUnits(stimulationDeltaSd(sheet, electrode, params), sheet.sd);
+    const delta = toLayerUnits(stimulationDeltaSd(sheet, electrode, params), sheet.unitSd ?? sheet.sd);
     const task = await runTask(engine, decoder, trials, delta, inner);
     results.push({
       site,
@@ -261,6 +351,7 @@ export async function sweepSites(
       points: task.points,
       shift: psychometricShift(base.curve, task.curve),
       deltaPFace: mean(task.pFace) - basePFace,
+      pFace: task.pFace,
     });
     step();
   }
@@ -282,6 +373,8 @@ export interface DosePoint {
   radiusMm: number;
   shift: number;
   deltaPFace: number;
+  /** P("face") per trial at this current. */
+  pFace: Float64Array;
 }
 
 /** Psychometric shift at one site for several currents (same train otherwise). */
@@ -302,7 +395,7 @@ export async function doseResponse(
     const p = { ...params, currentUa };
     const r = await sweepSites(engine, sheet, decoder, trials, [site], p, { signal: control.signal, batchSize: control.batchSize }, baseline);
     baseline = r.baseline;
-    out.push({ currentUa, radiusMm: activatedRadiusMm(currentUa, params.kUaPerMm2), shift: r.sites[0].shift, deltaPFace: r.sites[0].deltaPFace });
+    out.push({ currentUa, radiusMm: activatedRadiusMm(currentUa, params.kUaPerMm2), shift: r.sites[0].shift, deltaPFace: r.sites[0].deltaPFace, pFace: r.sites[0].pFace });
     control.onProgress?.({ done: ++done, total: currentsUa.length, phase: 'dose–response' });
   }
   return out;
@@ -326,4 +419,74 @@ export function parseAfrazCsv(text: string): AfrazSite[] {
     if (!Number.isFinite(faceSelectivity) || !Number.isFinite(shift)) throw new UserFacingError(`Row ${i + 2} of the Afraz table is not numeric.`);
     return { faceSelectivity, psychometricShift: shift };
   });
+}
+
+/** Images per class for the three disjoint sets of an experiment, and the test trials' noise draws. */
+export interface ExperimentSetup {
+  /** Localizer (face selectivity, sheet layout), decoder training, test trials: images per class. */
+  localizer: number;
+  decoder: number;
+  task: number;
+  /** Noise draws per test image and signal level. */
+  repeats: number;
+  seed: number;
+}
+
+/**
+ * Default split of `perClass` images (the smaller class's count): a third each for the localizer, the decoder and
+ * the test trials (the localizer gets the remainder), so no image is both trained on and tested.
+ */
+export function defaultSetup(perClass: number, overrides: Partial<ExperimentSetup> = {}): ExperimentSetup {
+  if (perClass < 6) throw new UserFacingError(`The experiment needs at least 6 face and 6 non-face images (2 each for the localizer, the decoder and the test trials); got ${perClass} per class.`);
+  const third = Math.floor(perClass / 3);
+  const task = Math.min(overrides.task ?? third, perClass - 4);
+  const decoder = Math.min(overrides.decoder ?? third, perClass - task - 2);
+  const localizer = Math.min(overrides.localizer ?? perClass - task - decoder, perClass - task - decoder);
+  const setup = { localizer, decoder, task, repeats: overrides.repeats ?? 2, seed: overrides.seed ?? 1 };
+  if (setup.localizer < 2 || setup.decoder < 2 || setup.task < 2) throw new UserFacingError(`Cannot split ${perClass} images per class into localizer ${setup.localizer}, decoder ${setup.decoder} and task ${setup.task} (at least 2 each).`);
+  return setup;
+}
+
+export interface PreparedExperiment {
+  sheet: CorticalSheet;
+  decoder: TrainedDecoder;
+  trials: TaskTrial[];
+  baseline: TaskResult;
+  setup: ExperimentSetup;
+}
+
+/**
+ * The whole set-up shared by the lab's worker, `silico stim` and the tests: three disjoint image sets per class
+ * (localizer, decoder training, test trials); the sheet from the localizer shown in the task's format (64 px, full
+ * signal); the decoder trained on the task at every signal level; stimulation in units of the sites' response SD
+ * over the task images; the unstimulated run of the test trials (`repeats` noise draws per image and level).
+ */
+export async function prepareExperiment(
+  engine: StimEngine & { channels?: number },
+  layer: string,
+  faces: GrayImage[],
+  nonFaces: GrayImage[],
+  setup: ExperimentSetup,
+  control: RunControl = {},
+): Promise<PreparedExperiment> {
+  const need = setup.localizer + setup.decoder + setup.task;
+  if (faces.length < need || nonFaces.length < need) {
+    throw new UserFacingError(`Need ${need} images per class (localizer ${setup.localizer} + decoder ${setup.decoder} + task ${setup.task}, kept apart); got ${faces.length} faces and ${nonFaces.length} non-faces.`);
+  }
+  const split = (from: number, n: number) => {
+    const images = [...faces.slice(from, from + n), ...nonFaces.slice(from, from + n)];
+    return { images, isFace: images.map((_, i) => i < n) };
+  };
+  const loc = split(0, setup.localizer);
+  const dec = split(setup.localizer, setup.decoder);
+  const task = split(setup.localizer + setup.decoder, setup.task);
+  const onProgress = control.onProgress;
+  const phase = (name: string): RunControl => ({ ...control, onProgress: onProgress && ((p) => onProgress({ ...p, phase: `${name}${p.phase && p.phase !== name ? ` · ${p.phase}` : ''}` })) });
+  let sheet = await buildSheetWithEngine(engine, layer, taskFormatImages(loc.images), loc.isFace, { seed: setup.seed }, phase('recording the localizer'));
+  if (engine.channels !== undefined) engine.channels = sheet.nSites;
+  const decoder = await trainDecoderWithEngine(engine, sheet.nSites, dec.images, dec.isFace, { seed: setup.seed + 1000 }, phase('training the face decoder'));
+  sheet = withTaskUnits(sheet, decoder);
+  const trials = afrazTrials(task.images, task.isFace, setup.seed + 6, AFRAZ_SIGNAL_LEVELS, setup.repeats);
+  const baseline = await runTask(engine, decoder, trials, new Float32Array(sheet.nSites), phase('running the task without stimulation'));
+  return { sheet, decoder, trials, baseline, setup };
 }

@@ -83,20 +83,36 @@ export function afrazStimulus(image: GrayImage, signalPercent: number, rng: Rng)
 export interface TaskTrial {
   /** Index of the source image. */
   source: number;
+  /** Which noise draw of this image and level (0 … repeats − 1). */
+  repeat?: number;
   isFace: boolean;
   signalPercent: number;
   image: GrayImage;
 }
 
-/** Every source image at every signal level, with noise drawn from one seeded stream (order: level, then image). */
-export function afrazTrials(images: GrayImage[], isFace: ArrayLike<boolean>, seed: number, levels: readonly number[] = AFRAZ_SIGNAL_LEVELS): TaskTrial[] {
+/**
+ * Every source image at every signal level, `repeats` independent noise draws each, from one seeded stream
+ * (order: repeat, level, image; repeat 0 is the same as a single-draw call with the same seed).
+ */
+export function afrazTrials(images: GrayImage[], isFace: ArrayLike<boolean>, seed: number, levels: readonly number[] = AFRAZ_SIGNAL_LEVELS, repeats = 1): TaskTrial[] {
   if (images.length !== isFace.length) throw new UserFacingError(`Got ${isFace.length} labels for ${images.length} images.`);
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new UserFacingError(`Noise draws per image must be a whole number ≥ 1 (got ${repeats}).`);
   const rng = seededRng(seed);
   const trials: TaskTrial[] = [];
-  for (const level of levels) {
-    images.forEach((img, i) => trials.push({ source: i, isFace: isFace[i], signalPercent: level, image: afrazStimulus(img, level, rng) }));
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const level of levels) {
+      images.forEach((img, i) => trials.push({ source: i, repeat, isFace: isFace[i], signalPercent: level, image: afrazStimulus(img, level, rng) }));
+    }
   }
   return trials;
+}
+
+/**
+ * Images in the task's format at full signal (64 px gray, no noise): the localizer that measures face selectivity
+ * is shown like the task images, so selectivity and behaviour are measured on the same kind of image.
+ */
+export function taskFormatImages(images: GrayImage[]): GrayImage[] {
+  return images.map((img) => (img.width === AFRAZ_IMAGE_SIZE && img.height === AFRAZ_IMAGE_SIZE ? img : resizeGray(img, AFRAZ_IMAGE_SIZE, AFRAZ_IMAGE_SIZE)));
 }
 
 /** Gray images → model input [N, 3, size, size]: bilinear resize, gray in R, G, B, /255, ImageNet mean/std. */

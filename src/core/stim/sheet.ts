@@ -32,6 +32,11 @@ export interface CorticalSheet {
   /** Mean and SD of each site's response over the localizer (the units of stimulation). */
   mean: Float32Array;
   sd: Float32Array;
+  /**
+   * Unit of stimulation per site (response SD over the task's noisy images, set by experiment.ts withTaskUnits);
+   * the localizer `sd` when absent.
+   */
+  unitSd?: Float32Array;
 }
 
 /** Per-image, per-site responses [nImages x nSites]: channel means over space of a [N, C, ...] activation. */

@@ -77,3 +77,23 @@ export function toLayerUnits(deltaSd: Float32Array, sd: Float32Array): Float32Ar
   if (deltaSd.length !== sd.length) throw new UserFacingError(`Stimulation has ${deltaSd.length} sites but the sheet has ${sd.length}.`);
   return deltaSd.map((d, i) => d * sd[i]);
 }
+
+/** Limits of a plausible intracortical train (checked before any work; the lab and the CLI share them). */
+export const STIM_LIMITS = {
+  /** µA. ICMS in behaving monkeys uses ≤ ~200 µA; beyond ~300 µA tissue damage and spread to other areas dominate. */
+  currentUa: [0, 300],
+  /** Hz. Biphasic pulses of 0.2 ms + 0.1 ms gap (Afraz) allow at most ~2 kHz; behavioural studies use ≤ 500 Hz. */
+  frequencyHz: [1, 1000],
+  /** ms. Afraz used 50 ms trains within a 150 ms window. */
+  durationMs: [1, 1000],
+} as const;
+
+/** Throws a UserFacingError naming the first parameter outside STIM_LIMITS. */
+export function validateStimulation(p: { currentsUa?: number[]; frequencyHz?: number; durationMs?: number }): void {
+  const check = (label: string, unit: string, v: number, [lo, hi]: readonly [number, number]) => {
+    if (!Number.isFinite(v) || v < lo || v > hi) throw new UserFacingError(`${label} must be within ${lo}–${hi} ${unit} (got ${v}).`, label === 'Current' ? 'Afraz et al. 2006 used 50 µA, 200 Hz, 50 ms.' : undefined);
+  };
+  for (const c of p.currentsUa ?? []) check('Current', 'µA', c, STIM_LIMITS.currentUa);
+  if (p.frequencyHz !== undefined) check('Frequency', 'Hz', p.frequencyHz, STIM_LIMITS.frequencyHz);
+  if (p.durationMs !== undefined) check('Duration', 'ms', p.durationMs, STIM_LIMITS.durationMs);
+}

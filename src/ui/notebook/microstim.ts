@@ -47,7 +47,7 @@ export function microstimExperiment(run: MicrostimRun): ExperimentInput {
     name: `${modelName} · ${settings.layerLabel} · ${what} · ${(sweep?.params ?? settings).currentUa} µA`,
     model: modelName,
     layers: [settings.layer],
-    stimuli: [`${images.synthetic ? 'synthetic demo set' : 'your images'}: ${images.faces} faces, ${images.nonFaces} non-faces`],
+    stimuli: [`${images.synthetic ? 'synthetic demo set' : images.source === 'floc' ? 'fLoc photographs' : 'your images'}: ${images.faces} faces, ${images.nonFaces} non-faces`],
     settings: { ...settings },
     results: results as unknown as ExperimentInput['results'],
     synthetic: images.synthetic,
