@@ -131,8 +131,8 @@ export interface MicrostimLink {
   /** Model choice: "builtin:hmax" or "cached:<id>". */
   model?: string;
   layer?: string;
-  /** Category images: the built-in demo set, or the user's files (which they pick again). */
-  images?: 'demo' | 'files';
+  /** Category images: fLoc photographs from the catalog, the built-in (synthetic) demo set, or the user's files (which they pick again). */
+  images?: 'floc' | 'demo' | 'files';
   perCategory?: number;
   site?: number;
   current?: number;
@@ -149,7 +149,7 @@ export function microstimFromUrl(state: UrlState): MicrostimLink {
   return {
     model: state.model || undefined,
     layer: state.layer || undefined,
-    images: oneOf(state.images, ['demo', 'files'] as const),
+    images: oneOf(state.images, ['floc', 'demo', 'files'] as const),
     perCategory: numberIn(state.perCategory, 2, 64, true),
     site: numberIn(state.site, 0, Number.MAX_SAFE_INTEGER, true),
     current: numberIn(state.current, 0, 500),
@@ -222,4 +222,13 @@ export function languageToUrl(l: LanguageLink): UrlState {
     steps: numberParam(l.steps),
     maxSurprisal: numberParam(l.maxSurprisal),
   };
+}
+
+/**
+ * What a lab shows when a link names a model or dataset this browser does not have (the labs never
+ * silently use another in its place): "This link's model “cache:x” is not in this browser; add it on the
+ * Models page first." `remedy` is what to do, e.g. "import it" or "add it on the Models page".
+ */
+export function missingFromLink(what: string, id: string, remedy: string): string {
+  return `This link's ${what} “${id}” is not in this browser; ${remedy} first.`;
 }

@@ -5,16 +5,17 @@
  * and a screenshot; a link (the address bar) reopens the same view in a new page from the cached scores.
  * The Microstimulation and Language labs' links are checked here too (they share the link code).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Papa from 'papaparse';
 import { PNG } from 'pngjs';
-import type { Browser, Page } from 'playwright-core';
-import { startServer, type TestServer } from '../support/server';
-import { SCREENSHOTS, launchBrowser, openPage, type BrowserSession } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { DIST } from '../support/server';
+import { SCREENSHOTS, hasDist, useBrowser, type BrowserSession } from '../support/browser';
+import { describeIf } from '../support/ci';
 import { parseHash } from '../../src/ui/url-state';
 import { buildHmaxModel, hmaxSpec } from '../../src/core/onnx/hmax';
 import { Recorder, type OrtModule } from '../../src/core/engine';
@@ -25,9 +26,11 @@ import { crossValidatedPredictivity } from '../../src/core/metrics/crossval';
 import { ceiledScore, splitHalfReliability } from '../../src/core/metrics/ceiling';
 import { matrix } from '../../src/core/metrics/linalg';
 
-const DIST_INDEX = resolve(import.meta.dirname, '../../dist/index.html');
+const DIST_INDEX = resolve(DIST, 'index.html');
 /** S1 (32 × 128 × 128 features) is left out to keep the test short; the rest of HMAX is scored. */
 const LAYERS = ['C1', 'S2', 'C2'];
+/** The link test scores two of them (a layer besides the preselected best one to pick). */
+const LINK_LAYERS = ['S2', 'C2'];
 
 interface NodeScore {
   raw: number;
@@ -76,6 +79,42 @@ function picker(page: Page, name: string) {
   return page.locator('.results label', { hasText: name }).locator('select');
 }
 
+/**
+ * Picks HMAX with exactly `layers` checked on the synthetic demo benchmark (a fresh page has all four checked) and
+ * returns the HMAX summary. Every test that needs scores or a selection sets them up itself with this.
+ */
+async function chooseHmaxLayers(page: Page, layers: readonly string[]) {
+  const summary = page.locator('summary', { hasText: 'HMAX' });
+  await summary.waitFor({ timeout: 120_000 });
+  await summary.click();
+  for (const layer of ['S1', 'C1', 'S2', 'C2']) {
+    const box = page.getByRole('checkbox', { name: layer, exact: true });
+    if (layers.includes(layer)) await box.check();
+    else await box.uncheck();
+  }
+  await expect.poll(() => summary.textContent()).toContain(`${layers.length} of 4 layers`);
+  return summary;
+}
+
+/** Runs the Predictivity job with the current settings and waits for its summary. */
+async function runScoring(page: Page): Promise<void> {
+  await page.getByTestId('run').click();
+  await page.getByRole('progressbar', { name: 'Scoring progress' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('run-summary').waitFor({ timeout: 400_000 });
+}
+
+/** The WebGPU adapter the page sees, classified as the app does (workers/backend.ts), or null when there is none. */
+async function pageAdapter(page: Page): Promise<{ text: string; software: boolean } | null> {
+  const a = await page.evaluate(async () => {
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<any> } }).gpu;
+    const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+    if (!adapter) return null;
+    const info = adapter.info ?? {};
+    return { text: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' '), fallback: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) };
+  });
+  return a && { text: a.text, software: a.fallback || /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i.test(a.text) };
+}
+
 /** A second page in the session's browser context (same IndexedDB), recording its errors. */
 async function openLink(s: BrowserSession, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await s.context.newPage();
@@ -86,44 +125,31 @@ async function openLink(s: BrowserSession, url: string): Promise<{ page: Page; e
   return { page, errors };
 }
 
-describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let s: BrowserSession;
-  let reference: Promise<Map<string, NodeScore>>;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    s = await openPage(browser, `${server.url}/#/predictivity`);
-  });
-  afterAll(async () => {
-    await s?.close();
-    await browser?.close();
-    await server?.close();
-  });
+describeIf(hasDist, 'Predictivity lab in the browser', () => {
+  // Each test opens its own page in a fresh browser context (empty IndexedDB: no cached scores, no imported
+  // bundles) and sets up the state it needs itself, so any one of them can run alone (-t) and in any order.
+  const suite = useBrowser();
 
   test('HMAX × synthetic demo benchmark with ridge: heatmap equals the Node reference, CSV export, cache reuse', async () => {
+    const s = await suite.open('/#/predictivity');
     const { page } = s;
     // Start the Node reference now; it runs while the browser works.
-    reference = nodeReference();
+    const reference = nodeReference();
     reference.catch(() => {});
 
     await expect.poll(() => page.getByTestId('synthetic-label').textContent(), { timeout: 60_000 }).toContain('Synthetic demo data — not brain data');
-    const summary = page.locator('summary', { hasText: 'HMAX' });
-    await summary.waitFor({ timeout: 120_000 });
-    await summary.click();
-    const s1 = page.getByRole('checkbox', { name: 'S1', exact: true });
-    await s1.uncheck();
-    await expect.poll(() => summary.textContent()).toContain('3 of 4 layers');
+    await chooseHmaxLayers(page, LAYERS);
     expect(await page.getByRole('radio', { name: /Ridge regression/ }).isChecked()).toBe(true);
 
-    await page.getByTestId('run').click();
-    await page.getByRole('progressbar', { name: 'Scoring progress' }).waitFor({ timeout: 30_000 });
-    await page.getByTestId('run-summary').waitFor({ timeout: 400_000 });
+    await runScoring(page);
     expect(await page.getByTestId('run-summary').textContent()).toContain('3 layers computed, 0 reused');
-    // Headless Chromium has only SwiftShader: scoring stays on the CPU and says why.
-    expect(await page.getByTestId('compute-backend').textContent()).toMatch(/CPU \(float64\): (only a software WebGPU adapter|no WebGPU)/);
+    // Scoring runs on the GPU only for a hardware adapter; with a software one (SwiftShader in headless
+    // Chromium) or none it stays on the CPU and says why.
+    const adapter = await pageAdapter(page);
+    const backend = await page.getByTestId('compute-backend').textContent();
+    if (adapter === null) expect(backend).toMatch(/CPU \(float64\): no WebGPU/);
+    else if (adapter.software) expect(backend).toMatch(/CPU \(float64\): only a software WebGPU adapter/);
+    else expect(backend).toMatch(/GPU \(WebGPU, float32\): hardware GPU found|CPU \(float64\): WebGPU (could not be started|failed to start)/);
     // The float64 CPU linear algebra runs as WebAssembly SIMD in the compute worker (plain JS only where SIMD is missing).
     expect(await page.getByTestId('compute-backend').textContent()).toContain('CPU linear algebra: WebAssembly SIMD.');
 
@@ -151,7 +177,7 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
     expect(download.suggestedFilename()).toBe('predictivity-heatmap.csv');
     const csv = readFileSync((await download.path())!, 'utf8');
     const parsed = Papa.parse<Record<string, string>>(csv.trim(), { header: true });
-    expect(parsed.meta.fields).toEqual(['model', 'layer', 'benchmark', 'benchmarkName', 'region', 'metric', 'raw', 'sem', 'ceiling', 'ceilingSem', 'ceiled']);
+    expect(parsed.meta.fields).toEqual(['model', 'layer', 'layerName', 'benchmark', 'benchmarkName', 'region', 'metric', 'raw', 'sem', 'ceiling', 'ceilingSem', 'ceiled']);
     expect(parsed.data.map((r) => r.layer).sort()).toEqual([...LAYERS].sort());
     for (const row of parsed.data) {
       const r = ref.get(`${row.layer}|${row.region}`)!;
@@ -204,14 +230,21 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
   });
 
   test('a link reopens the same view: metric, tab, region, layer, neuroid and value from the URL, scores from the cache', async () => {
+    // Its own scores: two HMAX layers scored in this test's context (the link's page reads them from its cache).
+    const s = await suite.open('/#/predictivity');
     const { page } = s;
+    await page.getByTestId('synthetic-label').waitFor({ timeout: 60_000 });
+    await chooseHmaxLayers(page, LINK_LAYERS);
+    await runScoring(page);
+    expect(await page.getByTestId('run-summary').textContent()).toContain(`${LINK_LAYERS.length} layers computed, 0 reused`);
     const ceiledCells = await heatmapCells(page);
-    expect(ceiledCells).toHaveLength(LAYERS.length);
+    expect(ceiledCells).toHaveLength(LINK_LAYERS.length);
 
     await page.getByRole('tab', { name: 'Predicted vs measured' }).click();
     const layerSelect = picker(page, 'Layer');
     // A layer other than the preselected best one, the third neuroid, raw scores.
-    const otherLayer = (await layerSelect.inputValue()) === 'C1' ? 'S2' : 'C1';
+    const current = await layerSelect.inputValue();
+    const otherLayer = LINK_LAYERS.find((l) => l !== current)!;
     await layerSelect.selectOption(otherLayer);
     await picker(page, 'Neuroid').selectOption({ index: 2 });
     await picker(page, 'Show').selectOption('raw');
@@ -224,7 +257,7 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
     expect(route).toBe('/predictivity');
     expect(state).toEqual({ benchmark: 'synthetic-demo', metric: 'ridge', view: 'scatter', model: 'builtin:hmax', value: 'raw', region: 'V1', layer: otherLayer, neuroid: '2' });
 
-    const link = await openLink(s, `${server.url}/${hash}`);
+    const link = await openLink(s, `${suite.server.url}/${hash}`);
     const p2 = link.page;
     try {
       await p2.locator('[data-plot="predicted vs measured"] .points path').first().waitFor({ timeout: 120_000 });
@@ -238,7 +271,7 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
       expect(await scatterShown(p2)).toEqual(before);
       expect(await p2.getByTestId('run-summary').count()).toBe(0);
       expect(await p2.getByTestId('link-note').count()).toBe(0);
-      expect(await p2.locator('.setup').textContent()).toContain(`Showing ${LAYERS.length} layers of scores cached in this browser`);
+      expect(await p2.locator('.setup').textContent()).toContain(`Showing ${LINK_LAYERS.length} layers of scores cached in this browser`);
       await p2.evaluate(() => window.scrollTo(0, 0));
       await p2.screenshot({ path: join(SCREENSHOTS, 'predictivity-link.png') });
 
@@ -251,11 +284,10 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
     } finally {
       await p2.close();
     }
-    await picker(page, 'Show').selectOption('auto');
-    await page.getByRole('tab', { name: 'Heatmap' }).click();
   });
 
   test('importing a bundle: a broken one shows a clear error, a valid one becomes selectable; Cancel stops a run', async () => {
+    const s = await suite.open('/#/predictivity');
     const { page } = s;
     const dir = mkdtempSync(join(tmpdir(), 'silico-bundle-'));
     const good = syntheticBundle({ stimuli: 30, neuroids: 4, seed: 7 });
@@ -276,35 +308,49 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
     await expect.poll(() => page.locator('.setup').textContent()).toContain('30 stimuli');
     expect(await page.getByTestId('benchmark-select').locator('option:checked').textContent()).toContain('Synthetic demo data — not brain data');
 
-    // Cancel: PLS on this benchmark is not cached, so the run records and can be stopped.
+    // Cancel at a known point: the moment the run shows its first progress (before any layer is recorded), the
+    // page itself clicks Cancel (a MutationObserver, no round trip to the test), so however fast this machine
+    // scores, the run stops with nothing computed.
+    await chooseHmaxLayers(page, LAYERS);
     await page.getByRole('radio', { name: /PLS/ }).check();
+    await page.evaluate(() => {
+      const observer = new MutationObserver(() => {
+        const cancel = document.querySelector<HTMLButtonElement>('[data-testid="lab-busy"] [data-testid="cancel"]');
+        if (cancel && document.querySelector('[role="progressbar"]')) {
+          observer.disconnect();
+          cancel.click();
+        }
+      });
+      observer.observe(document.body, { childList: true, subtree: true });
+    });
     await page.getByTestId('run').click();
-    await page.getByRole('progressbar', { name: 'Scoring progress' }).waitFor({ timeout: 30_000 });
-    await page.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => banner.textContent(), { timeout: 60_000 }).toContain('Cancelled');
     await page.getByTestId('run').waitFor();
+    // The stopped run says so: its summary counts what was asked for, and the results are marked partial.
+    expect(await page.getByTestId('run-summary').textContent()).toMatch(/^\s*Stopped: 0 layers computed, 0 reused from the cache, of 3 asked for\./);
+    expect(await page.getByTestId('partial-note').textContent()).toContain('Run cancelled');
     expect(s.errors, s.log.join('\n')).toEqual([]);
   });
 
-  test('a link with an unknown benchmark, model and metric opens the default view with a note, no error', async () => {
-    // The page now shows a benchmark imported into that page only; a new page does not have it.
-    const { state } = parseHash(await s.page.evaluate(() => location.hash));
-    expect(state.benchmark).toBe('synthetic-gratings-7');
-    const link = await openLink(s, `${server.url}/#/predictivity?benchmark=synthetic-gratings-7&metric=foo&view=nonsense&neuroid=-1&model=cache%3Anope`);
+  test('a link with an unknown benchmark, model and metric says what is missing, uses nothing in its place, no error', async () => {
+    const link = await suite.open(`/#/predictivity?benchmark=not-in-this-browser&metric=foo&view=nonsense&neuroid=-1&model=cache%3Anope`);
     const p2 = link.page;
     try {
       await expect.poll(() => p2.getByTestId('link-note').allTextContents(), { timeout: 60_000 }).toEqual([
-        'This link\'s benchmark “synthetic-gratings-7” is not in this browser; import it first.',
+        'This link\'s benchmark “not-in-this-browser” is not in this browser; import it first.',
         'This link\'s model “cache:nope” is not in this browser; add it on the Models page first.',
       ]);
-      await expect.poll(() => p2.getByTestId('synthetic-label').count(), { timeout: 60_000 }).toBe(1);
-      expect(await p2.getByTestId('benchmark-select').inputValue()).toBe('synthetic-demo');
+      // No other benchmark is used in its place: nothing selected, nothing to run yet.
+      expect(await p2.getByTestId('synthetic-label').count()).toBe(0);
       expect(await p2.getByRole('radio', { name: /Ridge regression/ }).isChecked()).toBe(true);
       await p2.getByText('No scores yet.').waitFor();
       expect(await p2.getByTestId('error-banner').count()).toBe(0);
       await p2.locator('summary', { hasText: 'HMAX' }).waitFor({ timeout: 120_000 });
+      expect(await p2.getByTestId('run').isDisabled()).toBe(true);
       await p2.screenshot({ path: join(SCREENSHOTS, 'predictivity-link-unknown.png') });
       // The URL changes only when the user changes a setting; then it holds what the page shows, not the link's invalid values.
+      await p2.getByTestId('benchmark-select').selectOption('synthetic-demo');
+      await p2.getByTestId('synthetic-label').waitFor({ timeout: 60_000 });
       await p2.getByRole('radio', { name: /RSA/ }).check();
       await expect.poll(async () => parseHash(await p2.evaluate(() => location.hash)).state).toEqual({ benchmark: 'synthetic-demo', metric: 'rsa', view: 'heatmap', model: 'builtin:hmax' });
       expect(link.errors).toEqual([]);
@@ -314,7 +360,7 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
   });
 
   test('Microstimulation and Language links preselect their settings; layer and site apply once the model and sheet exist', async () => {
-    const ms = await openLink(s, `${server.url}/#/microstim?model=builtin%3Ahmax&layer=C1&perCategory=4&site=5&current=75&frequency=100&duration=30&selective=3&controls=2&currents=0%2C40&bogus=1&images=camera`);
+    const ms = await suite.open(`/#/microstim?model=builtin%3Ahmax&layer=C1&perCategory=4&site=5&current=75&frequency=100&duration=30&selective=3&controls=2&currents=0%2C40&bogus=1&images=camera`);
     const m = ms.page;
     try {
       const perCategory = m.locator('input[type=number][min="2"][max="64"]');
@@ -331,14 +377,14 @@ describe.skipIf(!existsSync(DIST_INDEX))('Predictivity lab in the browser', () =
       expect(await m.getByTestId('dose-currents').inputValue()).toBe('0, 40');
       await m.getByTestId('current').fill('80');
       await expect.poll(async () => parseHash(await m.evaluate(() => location.hash)).state).toEqual({
-        model: 'builtin:hmax', layer: 'C1', images: 'demo', perCategory: '4', site: '5', current: '80', frequency: '100', duration: '30', selective: '3', controls: '2', currents: '0, 40', bogus: '1',
+        model: 'builtin:hmax', layer: 'C1', images: expect.not.stringMatching(/^camera$/), perCategory: '4', site: '5', current: '80', frequency: '100', duration: '30', selective: '3', controls: '2', currents: '0, 40', bogus: '1',
       });
       expect(ms.errors).toEqual([]);
     } finally {
       await m.close();
     }
 
-    const lang = await openLink(s, `${server.url}/#/language?model=builtin%3Amini&sentences=120&minWords=4&maxWords=12&novelOnly=no&goal=suppress&steps=7&maxSurprisal=12.5&layer=h.1`);
+    const lang = await suite.open(`/#/language?model=builtin%3Amini&sentences=120&minWords=4&maxWords=12&novelOnly=no&goal=suppress&steps=7&maxSurprisal=12.5&layer=h.1`);
     const l = lang.page;
     try {
       const sentences = l.locator('label', { hasText: 'Sentences' }).locator('input[type=number]');

@@ -1,15 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { columnArgmax, scoreDomain } from '../../src/ui/plots/heatmap';
 import { argmax } from '../../src/ui/plots/layerCurves';
 import { linearFit } from '../../src/ui/plots/scatter';
 import { sharedOffDiagonalDomain } from '../../src/ui/plots/rdmPair';
 import { CATEGORICAL, labelColourOn, luminance, thinTicks, truncateLabel, formatScore } from '../../src/ui/plots/theme';
 
+import { hasPythonModules, runPythonScript } from '../support/python';
+
 function python(script: string, input: unknown): unknown {
-  const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
+  return JSON.parse(runPythonScript(script, { input: JSON.stringify(input), modules: ['scipy'] }));
 }
 
 describe('tick thinning', () => {
@@ -82,7 +81,7 @@ describe('layer commitment and domains', () => {
 });
 
 describe('regression line of the scatter', () => {
-  test('slope, intercept and r match scipy.stats.linregress', () => {
+  test.skipIf(!hasPythonModules('numpy', 'scipy'))('slope, intercept and r match scipy.stats.linregress', () => {
     let s = 7;
     const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
     const pts = Array.from({ length: 40 }, () => {

@@ -9,7 +9,8 @@ import { kFoldSplits } from '../../src/core/metrics/crossval';
 import { DEFAULT_ALPHAS } from '../../src/core/metrics/ridge';
 import { matrix } from '../../src/core/metrics/linalg';
 import { gramMatrix, scoreLayers, type LayerRegionScore, type ScoringBenchmark } from '../../src/core/predictivity/scoring';
-import { commitments, defaultValue, heatmapData, layerCurves, leaderboard, predictionPoints, scoresTable } from '../../src/ui/labs/predictivity/views';
+import { commitments, defaultValue, heatmapData, layerCurves, leaderboard, layerNamesTable, predictionPoints, scoresTable, stimulusCategories } from '../../src/ui/labs/predictivity/views';
+import { describeIf } from '../support/ci';
 
 function seeded(seed: number) {
   let s = seed;
@@ -50,7 +51,7 @@ const layers = [
   { layer: 'B', activation: { dims: [N, 3, 4], data: layerB } },
 ];
 
-describe.skipIf(!hasPython)(hasPython ? 'scoring job vs numpy / scikit-learn / scipy' : NO_PYTHON, () => {
+describeIf(hasPython, hasPython ? 'scoring job vs numpy / scikit-learn / scipy' : NO_PYTHON, () => {
   test('Gram matrix from float32 activations equals numpy X Xᵀ in float64', () => {
     const k = gramMatrix(layers[1].activation);
     const ref = runPython<number[][]>('x = np.array(inp["x"], dtype=np.float64).reshape(40, 12); out = x @ x.T', { x: Array.from(layerB) });
@@ -192,7 +193,26 @@ describe('view transforms', () => {
     const named = scoresTable(scores, 'Demo · not brain data');
     expect(named.columns.slice(2, 5)).toEqual(['benchmark', 'benchmarkName', 'region']);
     expect(named.rows[0].benchmarkName).toBe('Demo · not brain data');
+    // Readable layer names beside the tensor names; a layer missing from the list keeps its tensor name.
+    const labelled = scoresTable(scores, 'Demo', layerNamesTable([{ tensor: 'L1', label: 'conv1 · block 1' }]));
+    expect(labelled.columns.slice(0, 5)).toEqual(['model', 'layer', 'layerName', 'benchmark', 'benchmarkName']);
+    expect(labelled.rows.map((r) => [r.layer, r.layerName])).toEqual(scores.map((s) => [s.layer, s.layer === 'L1' ? 'conv1 · block 1' : s.layer]));
     const s = { ...scores[0], stimuli: 2, neuroids: 2, measured: Float32Array.from([1, 2, 3, 4]), predicted: Float32Array.from([5, 6, 7, 8]) };
     expect(predictionPoints(s, 1, ['a', 'b'])).toEqual([{ x: 2, y: 6, label: 'a' }, { x: 4, y: 8, label: 'b' }]);
+  });
+
+  test('stimulus categories from names, and which runs the RDM axes use', async () => {
+    const { categoryRuns } = await import('../../src/ui/plots/rdmPair');
+    const names = ['face_01.png', 'face_02.png', 'car 1', 'car 2', 'car 3', 'house-7.jpg'];
+    expect(stimulusCategories(names)).toEqual(['face', 'face', 'car', 'car', 'car', 'house']);
+    expect(categoryRuns(stimulusCategories(names), 6)).toEqual([
+      { name: 'face', start: 0, end: 1 },
+      { name: 'car', start: 2, end: 4 },
+      { name: 'house', start: 5, end: 5 },
+    ]);
+    // One category, or one per stimulus (interleaved / unique names): no category ticks.
+    expect(categoryRuns(stimulusCategories(['g_1', 'g_2', 'g_3', 'g_4']), 4)).toBeNull();
+    expect(categoryRuns(['a', 'b', 'a', 'b'], 4)).toBeNull();
+    expect(stimulusCategories(undefined)).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   UrlSync, formatHash, hasAnyKey, languageFromUrl, languageToUrl, microstimFromUrl, microstimToUrl, nonNegativeList, numberIn, numberParam, oneOf,
-  parseHash, type LanguageLink, type MicrostimLink, type UrlState,
+  missingFromLink, parseHash, type LanguageLink, type MicrostimLink, type UrlState,
 } from '../../src/ui/url-state';
 import { PREDICTIVITY_LINK_KEYS, predictivityFromUrl, predictivityToUrl, type PredictivityLink } from '../../src/ui/labs/predictivity/views';
 
@@ -128,5 +128,11 @@ describe('UrlSync', () => {
     expect(writes).toEqual([{ current: '50' }]);
     sync.update({ current: '100' });
     expect(writes).toEqual([{ current: '50' }, { current: '100' }]);
+  });
+});
+
+describe('a link naming what this browser lacks', () => {
+  test('says which model or dataset, and what to do', () => {
+    expect(missingFromLink('model', 'cache:nope', 'add it on the Models page')).toBe('This link\'s model “cache:nope” is not in this browser; add it on the Models page first.');
   });
 });

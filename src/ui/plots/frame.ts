@@ -1,6 +1,7 @@
 /** The frame every renderer draws into: sized viewBox, accessible title/description, visible title. */
 import * as d3 from 'd3';
 import { FONT, INK, MUTED } from './theme';
+import { CHAR_EM, shortenLabel } from './layerAxis';
 
 export interface Margins {
   top: number;
@@ -46,6 +47,8 @@ export function setupFrame(element: SVGSVGElement, options: FrameOptions): Frame
     .style('height', 'auto');
   svg.append('title').text(o.subtitle ? `${o.title} — ${o.subtitle}` : o.title);
   if (o.description) svg.append('desc').text(o.description);
+  // Narrow plots (phones): long titles get a smaller font, then are shortened (the full one is in <title>).
+  const title = fitLine(o.title, o.width - 24, FONT.title, 12);
   svg.append('rect').attr('class', 'plot-background').attr('width', o.width).attr('height', o.height).attr('fill', '#ffffff');
   svg
     .append('text')
@@ -53,18 +56,19 @@ export function setupFrame(element: SVGSVGElement, options: FrameOptions): Frame
     .attr('x', 12)
     .attr('y', 22)
     .attr('fill', INK)
-    .style('font-size', `${FONT.title}px`)
+    .style('font-size', `${title.font}px`)
     .style('font-weight', '600')
-    .text(o.title);
+    .text(title.text);
   if (o.subtitle) {
+    const sub = fitLine(o.subtitle, o.width - 24, FONT.label - 1, 10);
     svg
       .append('text')
       .attr('class', 'plot-subtitle')
       .attr('x', 12)
       .attr('y', 40)
       .attr('fill', MUTED)
-      .style('font-size', `${FONT.label - 1}px`)
-      .text(o.subtitle);
+      .style('font-size', `${sub.font}px`)
+      .text(sub.text);
   }
   const g = svg.append('g').attr('transform', `translate(${o.margin.left},${o.margin.top})`);
   return {
@@ -109,4 +113,13 @@ export function styleAxis(sel: d3.Selection<SVGGElement, unknown, null, undefine
 /** Top margin needed for a title (and subtitle). */
 export function titleSpace(subtitle?: string): number {
   return subtitle ? 56 : 38;
+}
+
+/** A line of text that fits `px`: the font shrinks down to `minFont`, then the text is shortened at word boundaries. */
+export function fitLine(text: string, px: number, font: number, minFont: number): { text: string; font: number } {
+  const width = (t: string, f: number) => t.length * f * CHAR_EM;
+  if (width(text, font) <= px) return { text, font };
+  const f = Math.max(minFont, Math.floor(px / (text.length * CHAR_EM)));
+  if (width(text, f) <= px) return { text, font: f };
+  return { text: shortenLabel(text, Math.floor(px / (f * CHAR_EM))), font: f };
 }

@@ -5,6 +5,7 @@
 import * as d3 from 'd3';
 import { FONT, INK, SEQUENTIAL, formatScore, labelColourOn, thinTicks, truncateLabel } from './theme';
 import { setupFrame, styleAxis, titleSpace, xAxisLabel, yAxisLabel } from './frame';
+import { shortenLabel } from './layerAxis';
 
 export interface HeatmapData {
   /** Row labels (layers), top to bottom. */
@@ -69,7 +70,10 @@ export function scoreDomain(values: number[][]): [number, number] {
 const MAX_CELL_WIDTH = 130;
 
 export function renderHeatmap(element: SVGSVGElement, data: HeatmapData, o: HeatmapOptions): void {
-  const longest = Math.min(28, d3.max(data.rows, (r) => r.length) ?? 8);
+  // Row labels are shortened at word boundaries; narrow plots (phones) keep them shorter.
+  const maxChars = (o.width ?? 640) < 560 ? 16 : 28;
+  const rowLabels = data.rows.map((r) => shortenLabel(r, maxChars));
+  const longest = Math.min(maxChars, d3.max(rowLabels, (r) => r.length) ?? 8);
   const left = Math.max(90, longest * 7.2 + 46);
   const right = 110;
   const maxWidth = o.width ?? 640;
@@ -77,7 +81,9 @@ export function renderHeatmap(element: SVGSVGElement, data: HeatmapData, o: Heat
   const width = Math.min(maxWidth, Math.max(left + right + data.columns.length * MAX_CELL_WIDTH, titleWidth, 360));
   // Tall enough for the rotated colour-bar label (about 7 px per character) and the "best layer" key below it.
   const legendNeeds = o.valueLabel.length * 7 + 40;
-  const height = o.height ?? Math.min(640, Math.max(titleSpace(o.subtitle) + 64 + legendNeeds, 110 + data.rows.length * 26));
+  // ... and for the rotated row-axis title.
+  const rowTitleNeeds = (o.rowLabel ?? 'model layer (input at top)').length * 7.4;
+  const height = o.height ?? Math.min(640, Math.max(titleSpace(o.subtitle) + 64 + Math.max(legendNeeds, rowTitleNeeds), 110 + data.rows.length * 26));
   const f = setupFrame(element, {
     width,
     height,
@@ -153,7 +159,7 @@ export function renderHeatmap(element: SVGSVGElement, data: HeatmapData, o: Heat
     d3
       .axisLeft(y)
       .tickValues(d3.range(data.rows.length).filter((i) => keptRows.has(i)))
-      .tickFormat((i) => truncateLabel(data.rows[i], 28))
+      .tickFormat((i) => rowLabels[i])
       .tickSizeOuter(0),
   );
   styleAxis(yAxis);

@@ -1,6 +1,7 @@
 /**
- * Per-region layer curves: score (± SEM) against layer depth, the region's noise ceiling as a band,
- * and a star on each region's best layer (its "layer commitment").
+ * Per-region layer curves: score (± SEM) against layer depth, the region's noise ceiling as a band, a star on
+ * each region's best layer ("optimistic": chosen on the data it is scored on) and, where the scores carry a layer
+ * commitment, a labelled diamond on each region's committed layer (chosen on one part of the data, scored on the other).
  */
 import { renderLineChart, type Band, type LineSeries } from './lineChart';
 import { categoricalColour } from './theme';
@@ -12,6 +13,8 @@ export interface LayerCurve {
   sem?: number[];
   /** Noise-ceiling band for this region, in the same units as scores. */
   ceiling?: { lo: number; hi: number };
+  /** Index of the region's committed layer (chosen on held-apart data), if any. */
+  committed?: number;
 }
 
 export interface LayerCurvesOptions {
@@ -20,7 +23,9 @@ export interface LayerCurvesOptions {
   width?: number;
   height?: number;
   yLabel: string;
-  /** Mark each curve's maximum. Default true. */
+  /** Block of each layer (LayerInfo.group): deep networks are labelled by block. */
+  groups?: string[];
+  /** Mark each curve's maximum (best of all layers: optimistic). Default true. */
   markBest?: boolean;
 }
 
@@ -37,6 +42,7 @@ export function renderLayerCurves(element: SVGSVGElement, layers: string[], curv
     colour: categoricalColour(i),
     points: c.scores.map((y, x) => ({ x, y, err: c.sem?.[x] })),
     highlight: (o.markBest ?? true) && argmax(c.scores) >= 0 ? [argmax(c.scores)] : [],
+    marks: c.committed !== undefined && c.committed >= 0 ? [c.committed] : [],
   }));
   const bands: Band[] = curves.flatMap((c, i) =>
     c.ceiling ? [{ name: `${c.region} noise ceiling`, y0: c.ceiling.lo, y1: c.ceiling.hi, colour: categoricalColour(i) }] : [],
@@ -49,7 +55,9 @@ export function renderLayerCurves(element: SVGSVGElement, layers: string[], curv
     xLabel: 'model layer (input → output)',
     yLabel: o.yLabel,
     xCategories: layers,
+    xGroups: o.groups,
     yReference: 0,
-    highlightLabel: 'best layer',
+    highlightLabel: 'best · optimistic',
+    markLabel: 'committed',
   });
 }

@@ -4,13 +4,17 @@
  * for selectivity vs psychometric shift.
  */
 import * as d3 from 'd3';
-import { FONT, GRID, INK, MUTED, categoricalColour, truncateLabel } from './theme';
+import { FONT, GRID, INK, MUTED, NARROW, categoricalColour } from './theme';
+import { shortenLabel } from './layerAxis';
 import { setupFrame, styleAxis, titleSpace, xAxisLabel, yAxisLabel } from './frame';
 
 export interface ScatterPoint {
   x: number;
   y: number;
   label?: string;
+  /** Optional vertical interval (e.g. a 95 % CI), drawn as a whisker. */
+  yLow?: number;
+  yHigh?: number;
 }
 
 export interface ScatterSeries {
@@ -76,19 +80,22 @@ export function renderScatter(element: SVGSVGElement, points: ScatterPoint[], ov
   const fit = linearFit(points);
   const title = (o.showR ?? true) && Number.isFinite(fit.r) ? `${o.title} (${o.rLabel ?? 'r'} = ${fit.r.toFixed(3)}, n = ${fit.n})` : o.title;
   const width = o.width ?? 560;
-  const height = o.height ?? 420;
   const hasLegend = overlays.length > 0 || (o.regression ?? true) || o.identity;
+  // Narrow (phones): the legend goes under the plot.
+  const narrow = hasLegend && width < NARROW;
+  const legendRows = 1 + overlays.length + ((o.regression ?? true) ? 1 : 0) + (o.identity ? 1 : 0);
+  const height = (o.height ?? 420) + (narrow ? legendRows * 18 + 8 : 0);
   const f = setupFrame(element, {
     width,
     height,
     title,
     subtitle: o.subtitle,
     description: `Scatter plot of ${o.yLabel} against ${o.xLabel}, ${fit.n} points.`,
-    margin: { top: titleSpace(o.subtitle) + 8, right: hasLegend ? 150 : 24, bottom: 56, left: 68 },
+    margin: { top: titleSpace(o.subtitle) + 8, right: hasLegend && !narrow ? 150 : 24, bottom: 56 + (narrow ? legendRows * 18 + 8 : 0), left: narrow ? 60 : 68 },
   });
   const all = [...points, ...overlays.flatMap((s) => s.points)].filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   let xd = (d3.extent(all, (p) => p.x) as [number, number]) ?? [0, 1];
-  let yd = (d3.extent(all, (p) => p.y) as [number, number]) ?? [0, 1];
+  let yd = (d3.extent(all.flatMap((p) => [p.y, p.yLow ?? p.y, p.yHigh ?? p.y]).filter(Number.isFinite)) as [number, number]) ?? [0, 1];
   if (xd[0] === undefined) xd = [0, 1];
   if (yd[0] === undefined) yd = [0, 1];
   if (o.identity) {
@@ -118,6 +125,8 @@ export function renderScatter(element: SVGSVGElement, points: ScatterPoint[], ov
   if (o.identity) lineThrough({ slope: 1, intercept: 0, r: 1, n: 0 }, MUTED, '5 4', 'identity');
 
   const drawPoints = (pts: ScatterPoint[], colour: string, name: string, shape: d3.SymbolType) => {
+    clip.append('g').attr('class', 'whiskers').selectAll('line').data(pts.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.yLow ?? NaN) && Number.isFinite(p.yHigh ?? NaN))).join('line')
+      .attr('x1', (p) => x(p.x)).attr('x2', (p) => x(p.x)).attr('y1', (p) => y(p.yLow!)).attr('y2', (p) => y(p.yHigh!)).attr('stroke', colour).attr('stroke-opacity', 0.6);
     clip.append('g').attr('class', 'points').attr('data-name', name).selectAll('path').data(pts.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))).join('path')
       .attr('d', d3.symbol(shape, 42)())
       .attr('transform', (p) => `translate(${x(p.x)},${y(p.y)})`)
@@ -143,10 +152,13 @@ export function renderScatter(element: SVGSVGElement, points: ScatterPoint[], ov
   const yg = f.g.append('g').call(d3.axisLeft(y).ticks(6).tickSizeOuter(0));
   styleAxis(yg);
   xAxisLabel(f, o.xLabel, 42);
-  yAxisLabel(f, o.yLabel, 50);
+  yAxisLabel(f, o.yLabel, narrow ? 46 : 50);
 
   if (hasLegend) {
-    const legend = f.g.append('g').attr('class', 'legend').attr('transform', `translate(${f.innerWidth + 16},4)`);
+    const legend = f.g
+      .append('g')
+      .attr('class', 'legend')
+      .attr('transform', narrow ? `translate(${-48},${f.innerHeight + 56})` : `translate(${f.innerWidth + 16},4)`);
     const entries: { name: string; draw: (g: d3.Selection<SVGGElement, unknown, null, undefined>) => void }[] = [
       { name: o.name ?? 'data', draw: (g) => { g.append('circle').attr('cx', 9).attr('cy', 6).attr('r', 4.5).attr('fill', primary); } },
       ...overlays.map((s, i) => ({
@@ -161,9 +173,9 @@ export function renderScatter(element: SVGSVGElement, points: ScatterPoint[], ov
     if (o.identity)
       entries.push({ name: 'identity (y = x)', draw: (g) => { g.append('line').attr('x1', 0).attr('x2', 18).attr('y1', 6).attr('y2', 6).attr('stroke', MUTED).attr('stroke-width', 2).attr('stroke-dasharray', '5 4'); } });
     entries.forEach((e, i) => {
-      const row = legend.append('g').attr('transform', `translate(0,${i * 20})`);
+      const row = legend.append('g').attr('transform', `translate(0,${i * (narrow ? 18 : 20)})`);
       e.draw(row);
-      row.append('text').attr('x', 24).attr('y', 10).attr('fill', INK).style('font-size', `${FONT.tick - 1}px`).text(truncateLabel(e.name, 18));
+      row.append('text').attr('x', 24).attr('y', 10).attr('fill', INK).style('font-size', `${FONT.tick - 1}px`).text(shortenLabel(e.name, narrow ? 40 : 20));
     });
   }
   return fit;

@@ -82,3 +82,15 @@ export function truncateLabel(label: string, max: number): string {
 export function formatScore(v: number, digits = 2): string {
   return Number.isFinite(v) ? v.toFixed(digits) : '–';
 }
+
+/**
+ * The width to draw a plot at: its preferred width, or the space it has on screen when that is less
+ * (phones), but not under `min` (below it the plot is shrunk instead).
+ */
+export function fitWidth(preferred: number, available: number | undefined, min = 340): number {
+  if (!available || !Number.isFinite(available)) return preferred;
+  return Math.round(Math.max(min, Math.min(preferred, available)));
+}
+
+/** Below this width, legends go under the plot instead of beside it. */
+export const NARROW = 560;

@@ -7,19 +7,81 @@ import type { HeatmapData } from '../../plots/heatmap';
 import type { LayerCurve } from '../../plots/layerCurves';
 import type { ScatterPoint } from '../../plots/scatter';
 import { numberIn, numberParam, oneOf, type UrlState } from '../../url-state';
-import type { LayerRegionScore, MetricKind } from '../../../core/predictivity/scoring';
+import { definitionFor, regionCommitments, type LayerRegionScore, type MetricKind, type ScoringBenchmark } from '../../../core/predictivity/scoring';
+import { formulaLabel, recipeLabel, type BenchmarkDefinition } from '../../../core/benchmarks';
 
 /** Which number the views show: ceiled (score / noise ceiling) or raw. */
 export type ScoreValue = 'ceiled' | 'raw';
 
 export const VALUE_LABELS: Record<ScoreValue, string> = {
-  ceiled: 'ceiled score (raw / noise ceiling)',
+  ceiled: 'ceiled score (normalised by the noise ceiling)',
   raw: 'raw score (Pearson r)',
 };
+
+/**
+ * The label of the shown value, with each score's own ceiling normalisation (`score.formula`, e.g.
+ * "ceiled score (r² / ceiling)"); regions with different formulas are named, e.g.
+ * "ceiled score (V4: r² / ceiling; IT: (r / ceiling)², clipped to [0, 1])".
+ */
+export function valueLabel(scores: readonly LayerRegionScore[], v: ScoreValue): string {
+  if (v === 'raw') return VALUE_LABELS.raw;
+  const byRegion = new Map<string, string>();
+  for (const s of scores) if (s.formula && !byRegion.has(s.region)) byRegion.set(s.region, s.formula);
+  const formulas = [...new Set(byRegion.values())];
+  if (!formulas.length) return VALUE_LABELS.ceiled;
+  if (formulas.length === 1) return `ceiled score (${formulas[0]})`;
+  return `ceiled score (${formulas.map((f) => `${[...byRegion].filter(([, g]) => g === f).map(([r]) => r).join(', ')}: ${f}`).join('; ')})`;
+}
+
+/** "2 of 64 ceiled scores were clipped to [0, 1] (V1: 1, IT: 1)." or '' when none was (or raw values are shown). */
+export function clippedNote(scores: readonly LayerRegionScore[], v: ScoreValue): string {
+  if (v === 'raw') return '';
+  const clipped = scores.filter((s) => s.clipped);
+  if (!clipped.length) return '';
+  const per = new Map<string, number>();
+  for (const s of clipped) per.set(s.region, (per.get(s.region) ?? 0) + 1);
+  return `${clipped.length} of ${scores.length} ceiled scores ${clipped.length === 1 ? 'was' : 'were'} clipped to [0, 1] (${[...per].map(([r, n]) => `${r}: ${n}`).join(', ')}).`;
+}
+
+/**
+ * Which recipe a run on `bench` with `metric` uses, in plain words, and the `silico score` flags that compute the
+ * same numbers. The lab records full, unpooled layers with the model preset's centre crop, and scores each region
+ * with its versioned benchmark definition where the bundle has one (else Silico's generic recipe).
+ */
+export function recipeNote(bench: ScoringBenchmark | undefined, metric: MetricKind): { text: string; flags: string } | null {
+  if (!bench) return null;
+  const defs = bench.regions.map((r) => definitionFor(bench, r.name, metric)).filter((d): d is BenchmarkDefinition => d !== undefined);
+  const generic = bench.regions.length - defs.length;
+  const flags = `--metric ${metric} --max-features none`;
+  if (!defs.length) {
+    return {
+      text: `Silico's generic recipe (${metric === 'rsa' ? 'RDM comparison' : `${metric}, ${bench.folds ?? 10}-fold cross-validation`}; ceiled = ${metric === 'rsa' && bench.ceilingTransform === 'squared-ratio' ? '(r / ceiling)²' : 'r / ceiling'}), full layers (no pooling), the model's centre crop.`,
+      flags: `${flags} --benchmark none`,
+    };
+  }
+  const ids = [...new Set(defs.map((d) => `${d.id}@${d.version}`))];
+  const brainScorePlacement = defs.some((d) => d.placement.mode === 'brainscore');
+  return {
+    text:
+      `${ids.join(', ')}: ${recipeLabel(defs[0])}; ceiled = ${formulaLabel(defs[0].normalisation)}. Full layers (no pooling), the model's centre crop` +
+      `${brainScorePlacement ? " (not Brain-Score's placement on screen, which `silico score` uses by default)" : ''}` +
+      `${generic ? `; ${generic} region${generic === 1 ? '' : 's'} without a definition use${generic === 1 ? 's' : ''} Silico's generic recipe` : ''}.`,
+    flags: `${flags} --benchmark ${defs.map((d) => d.id).filter((d, i, a) => a.indexOf(d) === i).join(',')}${brainScorePlacement ? ' --placement crop' : ''}`,
+  };
+}
 
 /** The lab's result views, in tab order. */
 export const VIEW_IDS = ['heatmap', 'curves', 'commitment', 'scatter', 'rdm', 'leaderboard'] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
+/** Tab labels of the result views. */
+export const VIEW_LABELS: Record<ViewId, string> = {
+  heatmap: 'Heatmap',
+  curves: 'Layer curves',
+  commitment: 'Layer commitment',
+  scatter: 'Predicted vs measured',
+  rdm: 'RDMs',
+  leaderboard: 'Leaderboard',
+};
 export const METRIC_IDS = ['ridge', 'pls', 'rsa'] as const satisfies readonly MetricKind[];
 
 /** What a Predictivity link carries (`#/predictivity?benchmark=…&metric=…&view=…`). */
@@ -98,8 +160,10 @@ export function heatmapData(scores: LayerRegionScore[], layers: string[], region
   };
 }
 
+/** Layer curves per region; `committed` marks the region's committed layer when the scores carry a commitment. */
 export function layerCurves(scores: LayerRegionScore[], layers: string[], regions: string[], v: ScoreValue): LayerCurve[] {
   const at = lookup(scores);
+  const committed = new Map(regionCommitments(scores.filter((s) => layers.includes(s.layer))).map((c) => [c.region, layers.indexOf(c.committedLayer)]));
   return regions.map((region) => {
     const any = layers.map((l) => at(l, region)).find((s) => s && Number.isFinite(s.ceiling));
     let ceiling: LayerCurve['ceiling'];
@@ -113,6 +177,7 @@ export function layerCurves(scores: LayerRegionScore[], layers: string[], region
       scores: layers.map((l) => valueOf(at(l, region), v)),
       sem: layers.map((l) => semOf(at(l, region), v)),
       ceiling,
+      ...(committed.has(region) ? { committed: committed.get(region) } : {}),
     };
   });
 }
@@ -142,19 +207,69 @@ export function commitments(scores: LayerRegionScore[], layers: string[], region
 
 export const SCORE_COLUMNS = ['model', 'layer', 'benchmark', 'region', 'metric', 'raw', 'sem', 'ceiling', 'ceilingSem', 'ceiled'] as const;
 
+/** Tensor name → the readable layer name the UI shows, from a model's layer list. */
+export function layerNamesTable(layers: { tensor: string; label: string }[] | undefined): Map<string, string> | undefined {
+  return layers ? new Map(layers.map((l) => [l.tensor, l.label])) : undefined;
+}
+
 /**
  * All scores as a flat table (the CSV/JSON export of the heatmap and curves). `benchmarkName` is written in
- * every row, so an exported synthetic-data table says so wherever it ends up.
+ * every row, so an exported synthetic-data table says so wherever it ends up. With `layerNames`, a
+ * `layerName` column (the name shown in the UI) follows the `layer` column (the tensor name).
  */
-export function scoresTable(scores: LayerRegionScore[], benchmarkName?: string): TableData {
-  const columns = benchmarkName === undefined ? [...SCORE_COLUMNS] : [...SCORE_COLUMNS.slice(0, 3), 'benchmarkName', ...SCORE_COLUMNS.slice(3)];
+export function scoresTable(scores: LayerRegionScore[], benchmarkName?: string, layerNames?: Map<string, string>): TableData {
+  const columns: string[] = [...SCORE_COLUMNS];
+  if (benchmarkName !== undefined) columns.splice(columns.indexOf('benchmark') + 1, 0, 'benchmarkName');
+  if (layerNames) columns.splice(columns.indexOf('layer') + 1, 0, 'layerName');
   return {
     columns,
-    rows: scores.map((s) => ({ ...Object.fromEntries(SCORE_COLUMNS.map((c) => [c, s[c]])), ...(benchmarkName === undefined ? {} : { benchmarkName }) })),
+    rows: scores.map((s) => ({
+      ...Object.fromEntries(SCORE_COLUMNS.map((c) => [c, s[c]])),
+      ...(benchmarkName === undefined ? {} : { benchmarkName }),
+      ...(layerNames ? { layerName: layerNames.get(s.layer) ?? s.layer } : {}),
+    })),
   };
 }
 
-/** Held-out predicted vs measured responses of one neuroid over all stimuli. */
+export interface PartialRun {
+  scored: number;
+  asked: number;
+  running: boolean;
+}
+
+/**
+ * Whether shown scores cover fewer layers than were asked for, during a run or after a cancelled one:
+ * then each region's "best layer" is only the best of those scored, and the views say so.
+ */
+export function partialRun(scored: number, asked: number, run: { running: boolean; cancelled: boolean }): PartialRun | null {
+  if (!(run.running || run.cancelled) || !asked || scored >= asked) return null;
+  return { scored, asked, running: run.running };
+}
+
+/** "partial: 8 of 64 layers" (subtitles, captions); '' when complete. */
+export function partialNote(p: PartialRun | null): string {
+  return p ? `partial: ${p.scored} of ${p.asked} layers${p.running ? ' so far' : ''}` : '';
+}
+
+/** Block (LayerInfo.group) of each shown layer, or undefined when any is unknown. */
+export function layerGroupsOf(layers: { tensor: string; group?: string }[] | undefined, shown: string[]): string[] | undefined {
+  if (!layers) return undefined;
+  const groupOf = new Map(layers.map((l) => [l.tensor, l.group]));
+  const groups = shown.map((t) => groupOf.get(t) ?? '');
+  return groups.every(Boolean) ? groups : undefined;
+}
+
+/**
+ * Category of each stimulus from its name, for the RDM axes: the name without extension and trailing
+ * number ("face_012.png" → "face", "car 3" → "car"). The plot uses them only when they form a few
+ * contiguous runs; otherwise it falls back to thumbnails or stimulus numbers.
+ */
+export function stimulusCategories(names: string[] | undefined): string[] | undefined {
+  if (!names?.length) return undefined;
+  return names.map((n) => n.replace(/\.[a-z0-9]{2,4}$/i, '').replace(/[\s_.-]*\d+$/, '') || n);
+}
+
+/** Held-out predicted responses of one neuroid over all stimuli. */
 export function predictionPoints(s: LayerRegionScore, neuroid: number, stimulusLabels?: string[]): ScatterPoint[] {
   if (!s.predicted || !s.measured || !s.stimuli || !s.neuroids) return [];
   const out: ScatterPoint[] = [];
