@@ -9,6 +9,7 @@ import { listLayers } from '../src/core/onnx/layers';
 import { exposeTensors } from '../src/core/onnx/expose';
 import { decodeModel } from '../src/core/onnx/proto';
 import { loadTokenizer, type TextTokenizer } from '../src/core/text/tokenizer';
+import { contextCut } from '../src/core/text/batch';
 import { aggregateSentences, assertVaryingResponses, parseResponseTable, type ResponseTable, type SentenceTable } from '../src/core/language/table';
 import { participantNoiseCeiling } from '../src/core/language/ceiling';
 import { fitEncodingModel, heldOutPerformance, predictEncoding, type EncodingModel } from '../src/core/language/encoding';
@@ -535,11 +536,13 @@ const api = {
     onProgress?.({ done: state.layers.length, total: state.layers.length, phase: 'fitting ridge (10 splits)' });
     const best = layers.reduce((b, l) => (l.r > b.r ? l : b), layers[0]);
     const tuckute = state.datasetId === 'tuckute2024-baseline' || /tuckute/i.test(state.tableName);
+    // Token models see at most DEFAULT_MAX_TOKENS tokens of a sentence: say how many were cut (GloVe reads every word).
+    const cut = state.glove || !state.tokenizer ? '' : contextCut((s) => state.tokenizer!.encode(s), table.sentences).note;
     return {
       layers,
       ceiling: state.ceiling,
       best: best.tensor,
-      recipe: 'Brain-Score Tuckute2024 recipe: 10 shuffle splits (90 % train, seed 1), features z-scored on the training split, RidgeCV alpha ∈ 10^-3…10^3 by leave-one-out, Pearson r on the held-out 10 %, mean over splits; raw r, no ceiling.',
+      recipe: `Brain-Score Tuckute2024 recipe: 10 shuffle splits (90 % train, seed 1), features z-scored on the training split, RidgeCV alpha ∈ 10^-3…10^3 by leave-one-out, Pearson r on the held-out 10 %, mean over splits; raw r, no ceiling.${cut ? ` ${cut}` : ''}`,
       reference: tuckute && !state.glove ? { label: TUCKUTE_REFERENCE_LABEL, note: 'Tuckute et al. 2024 SI 6: GPT2-XL last-token ridge, fit on 4 participants and tested on the held-out 5th (mean of 5), plotted by relative depth.', r: [...TUCKUTE_GPT2XL_LAYER_R] } : null,
     };
   },

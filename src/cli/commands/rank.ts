@@ -9,6 +9,7 @@ import { UserFacingError } from '../../core/types';
 import { Recorder } from '../../core/engine';
 import { buildGpt2Model, GPT2_SIZES, type Gpt2Size } from '../../core/onnx/gpt2';
 import { loadTokenizer, type TextTokenizer } from '../../core/text/tokenizer';
+import { contextCut } from '../../core/text/batch';
 import { aggregateSentences, assertVaryingResponses, parseResponseTable } from '../../core/language/table';
 import { fitEncodingModel, heldOutPerformance, predictEncoding } from '../../core/language/encoding';
 import { sentenceFeatures, type RunModel, type TextPipelineOptions } from '../../core/language/scorer';
@@ -50,6 +51,8 @@ interface Featurizer {
   name: string;
   /** Sentence features, and mean surprisal (bits/token) where the model is a language model. */
   features(sentences: string[], signal?: AbortSignal): Promise<{ features: FloatTensor; surprisal?: Float64Array }>;
+  /** A note when sentences are longer than the model's context and get cut (token models only). */
+  contextNote?(sentences: string[]): string;
   dispose(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ async function lmFeaturizer(spec: string, layerOption: string | undefined, token
   return {
     name: `${model.name}, layer ${model.layer}`,
     features: (sentences, signal) => sentenceFeatures(sentences, pipeline, signal),
+    contextNote: (sentences) => contextCut((s) => tokenizer.encode(s), sentences).note,
     dispose: () => recorder.dispose(),
   };
 }
@@ -130,6 +134,10 @@ export const rank: Command = {
     const progress = stderrProgress('rank', process.stderr, quiet);
     try {
       progress({ done: 0, total: 2, phase: 'training sentences' });
+      for (const [what, sentences] of [['training', table.sentences], ['pool', pool ?? []]] as const) {
+        const cut = sentences.length ? featurizer.contextNote?.(sentences) : '';
+        if (cut) note(`${what} sentences: ${cut}`, quiet);
+      }
       const train = await featurizer.features(table.sentences, signal);
       const heldOut = heldOutPerformance(train.features, table.response, { folds: 5, seed: 0, signal });
       note(`encoding model: held-out r = ${heldOut.r.toFixed(3)} (5-fold cross-validation on the training sentences)`, quiet);

@@ -4,7 +4,7 @@
  * onnxruntime-node in tests) and returns the chosen layer's hidden states and the logits.
  */
 import type { FloatTensor } from '../types';
-import { batchSentences, type TokenBatch } from '../text/batch';
+import { batchSentences, DEFAULT_MAX_TOKENS, type TokenBatch } from '../text/batch';
 import { lastTokenPool, meanPool } from '../text/pooling';
 import { sentenceSurprisal, tokenSurprisals } from '../text/surprisal';
 import type { TextTokenizer } from '../text/tokenizer';
@@ -49,7 +49,7 @@ export async function sentenceFeatures(sentences: string[], options: TextPipelin
   for (let start = 0; start < sentences.length; start += batchSize) {
     const chunk = sentences.slice(start, start + batchSize);
     const batch = batchSentences(chunk.map((s) => options.tokenizer.encode(s)), {
-      maxLength: options.maxLength ?? 64,
+      maxLength: options.maxLength ?? DEFAULT_MAX_TOKENS,
       padId: options.bosId,
       prependBos: true,
       bosId: options.bosId,

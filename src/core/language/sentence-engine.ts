@@ -8,7 +8,7 @@
  * Any export layout works (lm-layout.ts maps input_ids / attention_mask / position_ids / past_key_values.* /
  * use_cache_branch / logits by role); fp16 outputs are read as float32.
  */
-import { batchSentences } from '../text/batch';
+import { batchSentences, DEFAULT_MAX_TOKENS } from '../text/batch';
 import { lastTokenPool } from '../text/pooling';
 import { sentenceSurprisal, tokenSurprisals } from '../text/surprisal';
 import type { TextTokenizer } from '../text/tokenizer';
@@ -79,7 +79,7 @@ export class SentenceEngine {
         if (bad !== undefined) throw new UserFacingError(`The tokenizer gives id ${bad}, outside this model's vocabulary of ${this.vocabSize}: the tokenizer does not match the model.`);
         return t;
       });
-      const batch = batchSentences(ids, { maxLength: o.maxLength ?? 64, padId: bosId, prependBos: true, bosId });
+      const batch = batchSentences(ids, { maxLength: o.maxLength ?? DEFAULT_MAX_TOKENS, padId: bosId, prependBos: true, bosId });
       const [B, T] = batch.dims;
       const feeds = lmFeeds(this.ort, this.layout, { inputIds: batch.inputIds, attentionMask: batch.attentionMask, dims: [B, T] });
       const logitsName = this.layout.logits;

@@ -49,3 +49,16 @@ export function batchSentences(tokenIdsList: number[][], options: BatchOptions):
   });
   return { inputIds, attentionMask, lengths: rows.map((r) => r.length), dims: [rows.length, seq], truncated };
 }
+
+/** Default context the labs and the CLI give a sentence (tokens, BOS included). */
+export const DEFAULT_MAX_TOKENS = 64;
+
+/**
+ * How many sentences are longer than `maxLength` tokens (with the BOS token when one is prepended) and so are cut to
+ * their first `maxLength` tokens before the model sees them, and the one-line note that says so (empty when none).
+ */
+export function contextCut(encode: (s: string) => number[], sentences: string[], maxLength = DEFAULT_MAX_TOKENS, prependBos = true): { cut: number; note: string } {
+  const cut = sentences.filter((s) => encode(s).length + (prependBos ? 1 : 0) > maxLength).length;
+  const note = cut ? `${cut} of ${sentences.length} sentences are longer than the model's ${maxLength}-token context and were cut to their first ${maxLength} tokens.` : '';
+  return { cut, note };
+}
