@@ -12,7 +12,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Modules of Python's standard library that snippets may import (no package needed). */
 const STDLIB = new Set(
-  'json sys math csv io os re base64 time struct itertools collections functools pathlib tempfile zipfile gzip hashlib random warnings subprocess statistics string textwrap typing dataclasses argparse shutil glob pickle copy operator fractions decimal bisect heapq contextlib datetime zlib array unicodedata traceback importlib'.split(' '),
+  'json sys math csv io os re base64 time struct itertools collections functools pathlib tempfile zipfile gzip hashlib random warnings subprocess statistics string textwrap typing dataclasses argparse shutil glob pickle copy operator fractions decimal bisect heapq contextlib datetime zlib array unicodedata traceback importlib inspect'.split(' '),
 );
 /** Words after "import" in test strings that are not Python (e.g. an error message "import failed"). */
 const NOT_MODULES = new Set(['failed']);
@@ -112,17 +112,9 @@ describe('.ci/run installs every Python module the tests import', () => {
 
   // One guard: Python is run through tests/support/python.ts (hasPythonModules / runPython / runPythonScript /
   // spawnPython), so a missing interpreter or module fails under CI instead of passing or skipping quietly.
-  // A ratchet: files below still spawn /usr/bin/python3 themselves (their owners move them over); no new file
-  // may (a file that moved over is reported, to be taken off the list).
-  const LEGACY_DIRECT_PYTHON = new Set([
-    'tests/unit/cli-rank.test.ts',
-    'tests/unit/cli-score.test.ts',
-    'tests/unit/language-encoding.test.ts',
-    'tests/unit/stim-decoder.test.ts',
-    'tests/unit/stim-psychometric.test.ts',
-    'tests/unit/stim-sheet.test.ts',
-    'tests/unit/text-pipeline.test.ts',
-  ]);
+  // A ratchet: files listed here may still spawn /usr/bin/python3 themselves (every one has moved over, so it is
+  // empty); no other file may (a listed file that moved over is reported, to be taken off the list).
+  const LEGACY_DIRECT_PYTHON = new Set<string>([]);
 
   it('every Python call in the tests goes through tests/support/python.ts (ratchet on the legacy list)', () => {
     const direct = /spawnSync\(\s*(?:PYTHON|'\/usr\/bin\/python3'|"\/usr\/bin\/python3"|'python3')|execFileSync\(\s*(?:PYTHON|'\/usr\/bin\/python3'|'python3')|PYTHON\s*=\s*'\/usr\/bin\/python3'/;

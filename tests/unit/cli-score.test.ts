@@ -1,6 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Papa from 'papaparse';
@@ -17,9 +16,8 @@ import { main } from '../../src/cli/main';
 import { cogganBundle } from '../../src/core/data/loaders';
 import { findBenchmark } from '../../src/core/benchmarks';
 import { placementPrepare } from '../../src/cli/benchmark';
-import { SHARED as SHARED_DIR } from '../support/shared';
-
-const PYTHON = '/usr/bin/python3';
+import { hasSharedFiles, SHARED as SHARED_DIR } from '../support/shared';
+import { hasPythonModules, runPythonScript } from '../support/python';
 
 /** The CLI in-process (the bin itself is exercised in cli-record.test.ts), capturing what it writes. */
 async function silico(args: string[]) {
@@ -54,7 +52,7 @@ print(json.dumps(float(np.mean(scores))))
 `;
 
 describe('silico score', () => {
-  test('ridge scores on the synthetic demo bundle equal scikit-learn RidgeCV on the same features and folds', async () => {
+  test.skipIf(!hasPythonModules('numpy', 'sklearn'))('ridge scores on the synthetic demo bundle equal scikit-learn RidgeCV on the same features and folds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'silico-cli-score-'));
     try {
       const csvPath = join(dir, 'scores.csv');
@@ -82,9 +80,8 @@ describe('silico score', () => {
       writeFileSync(join(dir, 'y.npy'), writeNpy(y.data, [y.rows, y.cols]));
       const folds = bench.manifest.metric.folds ?? 10;
       const job = { x: join(dir, 'x.npy'), y: join(dir, 'y.npy'), tests: kFoldSplits(y.rows, folds, 0).map((s) => s.test), alphas: DEFAULT_ALPHAS };
-      const py = spawnSync(PYTHON, ['-c', SKLEARN_SCORE], { input: JSON.stringify(job), encoding: 'utf8' });
-      expect(py.stderr).toBe('');
-      const reference = JSON.parse(py.stdout) as number;
+      // Python's stderr (deprecation or BLAS notices) differs between machines: a non-zero exit status is the failure signal.
+      const reference = JSON.parse(runPythonScript(SKLEARN_SCORE, { input: JSON.stringify(job), modules: ['sklearn'] })) as number;
       expect(reference).toBeGreaterThan(0.2);
       expect(Math.abs(raw - reference)).toBeLessThan(1e-4);
     } finally {
@@ -103,9 +100,9 @@ describe('silico score', () => {
 });
 
 describe('silico score with versioned benchmark definitions', () => {
-  const CI = process.env.CI === 'true';
   const cogganDir = join(SHARED_DIR, 'data/vision/coggan2024-fmri');
-  const run = existsSync(join(cogganDir, 'rsm.json')) || CI ? test : test.skip;
+  // Outside CI a missing Coggan set or numpy skips (with a warning); under CI either fails the file.
+  const run = hasSharedFiles('data/vision/coggan2024-fmri/rsm.json') && hasPythonModules('numpy') ? test : test.skip;
 
   run('a Coggan bundle with --metric rsa runs the Coggan2024 recipe on full layers, equal to the Python mirror on the same features', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'silico-cli-coggan-'));
@@ -139,9 +136,8 @@ describe('silico score with versioned benchmark definitions', () => {
       const [c1] = await rec.run({ image: input });
       await rec.dispose();
       writeFileSync(join(dir, 'x.npy'), writeNpy(c1.data, [24, c1.data.length / 24], 'f4'));
-      const py = spawnSync(PYTHON, ['-c', COGGAN_MIRROR], { input: JSON.stringify({ x: join(dir, 'x.npy'), rsm: join(cogganDir, 'rsm.json') }), encoding: 'utf8' });
-      expect(py.stderr).toBe('');
-      const ref = JSON.parse(py.stdout) as Record<string, { raw: number; ceiled: number }>;
+      const py = runPythonScript(COGGAN_MIRROR, { input: JSON.stringify({ x: join(dir, 'x.npy'), rsm: join(cogganDir, 'rsm.json') }) });
+      const ref = JSON.parse(py) as Record<string, { raw: number; ceiled: number }>;
       for (const row of rows) {
         expect(Math.abs(row.raw - ref[row.region].raw)).toBeLessThan(1e-6);
         expect(Math.abs(row.ceiled - ref[row.region].ceiled)).toBeLessThan(1e-6);

@@ -75,10 +75,13 @@ describe.skipIf(!hasPython)('ridge and PLS vs scikit-learn 1.2', () => {
       const { x, y } = synthetic(n, p, 4, 5 + p);
       const alphas = [1e-3, 0.01, 1, 100, 1e4, 1e6];
       const ref = runPython<number[][]>(
-        `from sklearn.linear_model import RidgeCV
+        `import inspect
+from sklearn.linear_model import RidgeCV
 X, Y = np.array(inp['x']), np.array(inp['y'])
-m = RidgeCV(alphas=inp['alphas'], store_cv_values=True).fit(X, Y)
-out = m.cv_values_.mean(axis=0).T`,
+# scikit-learn 1.5 renamed store_cv_values / cv_values_ to store_cv_results / cv_results_ (the old names are gone in 1.7).
+new = 'store_cv_results' in inspect.signature(RidgeCV).parameters
+m = RidgeCV(alphas=inp['alphas'], **{'store_cv_results' if new else 'store_cv_values': True}).fit(X, Y)
+out = (m.cv_results_ if new else m.cv_values_).mean(axis=0).T`,
         { x: toRows(x), y: toRows(y), alphas },
       );
       const xc = subtractRow(x, columnMeans(x));
