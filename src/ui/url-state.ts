@@ -232,3 +232,19 @@ export function languageToUrl(l: LanguageLink): UrlState {
 export function missingFromLink(what: string, id: string, remedy: string): string {
   return `This link's ${what} “${id}” is not in this browser; ${remedy} first.`;
 }
+
+/**
+ * A Microstimulation or Language link's `model=` against the models the lab offers: the link's model when it is
+ * there; otherwise the lab keeps `fallback` and `note` says which model is missing, how to get it, and what the
+ * lab opened with instead (never a silent substitute).
+ */
+export function linkModelChoice(
+  wanted: string | undefined,
+  options: readonly { value: string; label: string }[],
+  fallback: string,
+): { choice: string; note: string | null } {
+  if (!wanted) return { choice: fallback, note: null };
+  if (options.some((o) => o.value === wanted)) return { choice: wanted, note: null };
+  const instead = options.find((o) => o.value === fallback)?.label ?? fallback;
+  return { choice: fallback, note: `${missingFromLink('model', wanted, 'add it on the Models page')} The lab opened with ${instead} instead.` };
+}

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   UrlSync, formatHash, hasAnyKey, languageFromUrl, languageToUrl, microstimFromUrl, microstimToUrl, nonNegativeList, numberIn, numberParam, oneOf,
-  missingFromLink, parseHash, type LanguageLink, type MicrostimLink, type UrlState,
+  linkModelChoice, missingFromLink, parseHash, type LanguageLink, type MicrostimLink, type UrlState,
 } from '../../src/ui/url-state';
 import { PREDICTIVITY_LINK_KEYS, predictivityFromUrl, predictivityToUrl, type PredictivityLink } from '../../src/ui/labs/predictivity/views';
 
@@ -134,5 +134,15 @@ describe('UrlSync', () => {
 describe('a link naming what this browser lacks', () => {
   test('says which model or dataset, and what to do', () => {
     expect(missingFromLink('model', 'cache:nope', 'add it on the Models page')).toBe('This link\'s model “cache:nope” is not in this browser; add it on the Models page first.');
+  });
+
+  test('Microstimulation / Language: an unknown model= is named with the fallback the lab opened with', () => {
+    const options = [{ value: 'cached:mobilenetv2-12', label: 'MobileNetV2 (cached)' }, { value: 'builtin:hmax', label: 'HMAX (built in, no download)' }];
+    expect(linkModelChoice('cached:mobilenetv2-12', options, 'builtin:hmax')).toEqual({ choice: 'cached:mobilenetv2-12', note: null });
+    expect(linkModelChoice(undefined, options, 'builtin:hmax')).toEqual({ choice: 'builtin:hmax', note: null });
+    expect(linkModelChoice('cached:resnet50', options, 'builtin:hmax')).toEqual({
+      choice: 'builtin:hmax',
+      note: 'This link\'s model “cached:resnet50” is not in this browser; add it on the Models page first. The lab opened with HMAX (built in, no download) instead.',
+    });
   });
 });
