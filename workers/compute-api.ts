@@ -1,6 +1,7 @@
 /** The compute worker's API (types only, shared by workers/compute.worker.ts and src/ui/compute.ts). */
 import type { FloatTensor, Progress } from '../src/core/types';
 import type { LayerRegionScore, MetricKind, ScoreResult, ScoringBenchmark } from '../src/core/predictivity/scoring';
+import type { Placement } from '../src/core/benchmarks/types';
 
 /** 'auto': WebGPU on a hardware adapter, else CPU; 'gpu' forces WebGPU (even a software adapter). */
 export type ComputePreference = 'auto' | 'gpu' | 'cpu';
@@ -21,6 +22,8 @@ export interface ScoreJob {
   benchmark: ScoringBenchmark;
   layers: { layer: string; activation: FloatTensor }[];
   seed?: number;
+  /** How the model saw the images (provenance of definition scores); default: the preset's centre crop. */
+  placement?: Placement;
   /** Id for `cancel(jobId)`. */
   jobId?: string;
   /** Int32Array(1) over a SharedArrayBuffer: set [0] to 1 to cancel mid-fit (needs cross-origin isolation). */

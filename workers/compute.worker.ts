@@ -90,6 +90,7 @@ async function score(job: ScoreJob, onProgress?: (p: Progress) => void): Promise
       metric: job.metric,
       modelId: job.modelId,
       seed: job.seed,
+      ...(job.placement ? { placement: job.placement } : {}),
       signal,
       onProgress,
       gram: (a) => onGpu('a Gram matrix', () => gramGpu(asMatrix(a)), () => gramMatrix(a)),

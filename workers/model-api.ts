@@ -6,6 +6,7 @@ import type { LayerActivation, LayerInfo, Progress } from '../src/core/types';
 import type { ImagePreprocessSpec, BuiltinModelId } from '../src/core/catalog/models';
 import type { CachedModel } from '../src/core/store/cache';
 import type { DownloadProgress } from '../src/core/download/download';
+import type { Placement } from '../src/core/benchmarks/types';
 
 export type EpPreference = 'auto' | 'webgpu' | 'wasm';
 export type ExecutionProvider = 'webgpu' | 'wasm';
@@ -71,6 +72,11 @@ export interface RecordOptions {
 /** Progress callbacks are separate, last arguments: comlink only proxies top-level arguments. */
 export type ProgressCallback = (p: Progress) => void;
 
+export interface ImageRecordOptions extends RecordOptions {
+  /** How the images are shown to the model (core `prepareImage`); default: the preset's centre crop. */
+  placement?: Placement;
+}
+
 export interface SentenceRecordOptions extends RecordOptions {
   /** How to reduce the token axis: the last token (default, as in Schrimpf et al. 2021) or the mean. */
   pooling?: 'last' | 'mean';
@@ -87,7 +93,7 @@ export interface ModelEngineApi {
   /** Record layers for ready-made inputs; missing standard LM inputs (mask, positions, empty past) are filled. */
   recordTensors(modelId: string, layers: string[], inputs: Record<string, InputTensor>, options?: RecordOptions, onProgress?: ProgressCallback): Promise<LayerActivation[]>;
   /** Decode and preprocess encoded images (JPEG/PNG bytes), then record. */
-  recordImages(modelId: string, layers: string[], images: ArrayBuffer[], preprocess: ImagePreprocessSpec, options?: RecordOptions, onProgress?: ProgressCallback): Promise<LayerActivation[]>;
+  recordImages(modelId: string, layers: string[], images: ArrayBuffer[], preprocess: ImagePreprocessSpec, options?: ImageRecordOptions, onProgress?: ProgressCallback): Promise<LayerActivation[]>;
   /** Tokenize sentences with the model's tokenizer, record per-token states and pool them per sentence. */
   recordSentences(modelId: string, layers: string[], sentences: string[], options?: SentenceRecordOptions, onProgress?: ProgressCallback): Promise<LayerActivation[]>;
   cancel(jobId: string): Promise<void>;

@@ -13,7 +13,8 @@ import { buildGpt2Model, gpt2Layers, GPT2_SIZES } from '../src/core/onnx/gpt2';
 import { buildHmaxModel } from '../src/core/onnx/hmax';
 import { Recorder, type Feed, type Feeds, type RecorderOptions } from '../src/core/engine/recorder';
 import { explainOrtError as explainCoreOrtError } from '../src/core/engine/errors';
-import { batchToTensor, preprocessBytes } from '../src/core/image/preprocess';
+import { batchToTensor } from '../src/core/image/preprocess';
+import { prepareImage } from '../src/core/image/placement';
 import { loadImageCodecs } from '../src/core/image/decode';
 import { BUILTIN_MODELS, HUB_MODELS, findCatalogEntry, type BuiltinModelId, type ImagePreprocessSpec } from '../src/core/catalog/models';
 import { ModelCache, localModelId, type CachedModel } from '../src/core/store/cache';
@@ -22,7 +23,7 @@ import { downloadModel, type DownloadProgress } from '../src/core/download/downl
 import { chooseBackend, probeWebGpu } from './backend';
 import type {
   BackendInfo, EpPreference, ExecutionProvider, InputTensor, LoadedModel, ModelBytes, ModelEngineApi, ModelInput,
-  ModelSource, ProgressCallback, RecordOptions, SentenceRecordOptions,
+  ModelSource, ProgressCallback, RecordOptions, ImageRecordOptions, SentenceRecordOptions,
 } from './model-api';
 
 ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
@@ -306,7 +307,7 @@ async function recordTensors(modelId: string, layers: string[], inputs: Record<s
   }
 }
 
-async function recordImages(modelId: string, layers: string[], images: ArrayBuffer[], preprocess: ImagePreprocessSpec, options: RecordOptions = {}, onProgress?: ProgressCallback): Promise<LayerActivation[]> {
+async function recordImages(modelId: string, layers: string[], images: ArrayBuffer[], preprocess: ImagePreprocessSpec, options: ImageRecordOptions = {}, onProgress?: ProgressCallback): Promise<LayerActivation[]> {
   try {
     const state = getModel(modelId);
     if (images.length === 0) throw new UserFacingError('Pick at least one image.');
@@ -314,7 +315,7 @@ async function recordImages(modelId: string, layers: string[], images: ArrayBuff
     if (imageInputs.length !== 1) throw new UserFacingError(`"${state.info.name}" does not take a single image input (inputs: ${state.info.inputs.map((i) => i.name).join(', ')}).`);
     onProgress?.({ done: 0, total: images.length, phase: 'preparing images' });
     await loadImageCodecs();
-    const tensor = batchToTensor(images.map((b, i) => preprocessBytes(new Uint8Array(b), preprocess, `image ${i + 1}`)), preprocess);
+    const tensor = batchToTensor(images.map((b, i) => prepareImage(new Uint8Array(b), preprocess, options.placement, `image ${i + 1}`)), preprocess);
     return transferResult(await runRecording(state, layers, { [imageInputs[0].name]: tensor }, options, onProgress));
   } catch (e) {
     throw forWire(e);

@@ -3,8 +3,8 @@ import type { Benchmark } from '../core/data/bundle';
 import { rsmToRdm } from '../core/metrics/rsa';
 import type { ScoringBenchmark } from '../core/predictivity/scoring';
 import { readFileSync } from 'node:fs';
-import { decodeImage, preprocessDecoded, type PreprocessSpec } from '../core/image';
-import { brainscorePreprocess, placeOnScreen, quantise8 } from '../core/image/placement';
+import type { PreprocessSpec } from '../core/image';
+import { prepareImage } from '../core/image/placement';
 import type { DefinitionData } from '../core/benchmarks/run';
 import type { Placement } from '../core/benchmarks/types';
 import { UserFacingError } from '../core/types';
@@ -57,9 +57,8 @@ export function definitionData(b: Benchmark, region: string, similarities: boole
 /** Image preparation for a placement: Brain-Score's place_on_screen + square resize, or the model's preset. */
 export function placementPrepare(placement: Placement, spec: PreprocessSpec): ((img: NamedBytes) => Float32Array) | undefined {
   if (placement.mode === 'center-crop') return undefined;
-  const square = brainscorePreprocess(spec);
-  // Brain-Score's PIL pipeline keeps 8-bit pixels after the resize: round to that grid too.
-  return (img) => quantise8(preprocessDecoded(placeOnScreen(decodeImage(img.bytes, img.name), placement.visualDegrees ?? placement.modelDegrees, placement.modelDegrees), square), square);
+  // The same function the lab's model worker prepares images with (place_on_screen, square resize, 8-bit rounding).
+  return (img) => prepareImage(img.bytes, spec, placement, img.name);
 }
 
 /** Silico's version (package.json), for provenance. */

@@ -49,6 +49,52 @@ export function normalise(raw: number, ceiling: number, n: Normalisation): Ceile
   return { ceiled: v, clipped: false };
 }
 
+/**
+ * The error of a ceiled score, on the ceiled scale: the raw score's interval raw ± sem mapped through the same
+ * normalisation (unclipped), as the larger of its two half-widths, so the symmetric whisker covers the mapped
+ * interval. r / ceiling: sem / ceiling; r² / ceiling: (2|r|·sem + sem²) / ceiling; (r / ceiling)²:
+ * (2|r|·sem + sem²) / ceiling². NaN without a ceiled value. (Brain-Score's ceil_score / explained_variance store
+ * the raw error unchanged beside the ceiled centre; report cards print that raw error and say so.)
+ */
+export function ceiledError(raw: number, sem: number, ceiling: number, n: Normalisation): number {
+  const f = (r: number) => normalise(r, ceiling, { formula: n.formula, clip: false }).ceiled;
+  const c = f(raw);
+  if (!Number.isFinite(c) || !Number.isFinite(sem)) return NaN;
+  return Math.max(Math.abs(f(raw + sem) - c), Math.abs(f(raw - sem) - c));
+}
+
+/** The raw score at which the ceiled score reaches 1: √ceiling for r² / ceiling, else the ceiling itself (NaN without one). */
+export function ceilingLevel(ceiling: number, n: Normalisation): number {
+  if (!(ceiling > 0) || n.formula === 'none') return NaN;
+  return n.formula === 'r2-over-ceiling' ? Math.sqrt(ceiling) : ceiling;
+}
+
+/**
+ * The noise-ceiling band of a plot: on the ceiled scale it sits at 1 (a score at the ceiling), its width the
+ * ceiling's error mapped through the normalisation; on the raw scale it sits at `ceilingLevel` (the raw score that
+ * reaches the ceiling: the ceiling for r / ceiling and (r / ceiling)², √ceiling for r² / ceiling).
+ */
+export function ceilingBand(ceiling: number, ceilingSem: number, n: Normalisation, scale: 'raw' | 'ceiled'): { lo: number; hi: number } | undefined {
+  const level = ceilingLevel(ceiling, n);
+  if (!Number.isFinite(level)) return undefined;
+  const cs = Number.isFinite(ceilingSem) ? ceilingSem : 0;
+  const lo = ceilingLevel(Math.max(0, ceiling - cs), n);
+  const hi = ceilingLevel(ceiling + cs, n);
+  const raw = { lo: Number.isFinite(lo) ? lo : 0, hi };
+  if (scale === 'raw') return raw;
+  const f = (r: number) => normalise(r, ceiling, { formula: n.formula, clip: false }).ceiled;
+  return { lo: f(raw.lo), hi: f(raw.hi) };
+}
+
+/** The normalisation a `formulaLabel` names (e.g. a score's `formula`), or undefined for an unknown label. */
+export function normalisationOfLabel(label: string | undefined): Normalisation | undefined {
+  if (!label) return undefined;
+  const clip = label.endsWith(', clipped to [0, 1]');
+  const base = clip ? label.slice(0, -', clipped to [0, 1]'.length) : label;
+  const formula = (Object.keys(CEILING_FORMULAS) as (keyof typeof CEILING_FORMULAS)[]).find((k) => CEILING_FORMULAS[k].label === base);
+  return formula ? { formula, clip } : undefined;
+}
+
 /** "r² / ceiling" or "(r / ceiling)², clipped to [0, 1]". */
 export function formulaLabel(n: Normalisation): string {
   return `${CEILING_FORMULAS[n.formula].label}${n.clip ? ', clipped to [0, 1]' : ''}`;

@@ -8,7 +8,9 @@
  * The model then resizes the result to its input square with no crop (`brainscorePreprocess`).
  */
 import type { RgbaImage } from './decode';
-import type { PreprocessSpec } from './preprocess';
+import { decodeImage } from './decode';
+import { preprocessBytes, preprocessDecoded, type PreprocessSpec } from './preprocess';
+import type { Placement } from '../benchmarks/types';
 import { UserFacingError } from '../types';
 
 /** NumPy's round: half to even. */
@@ -92,4 +94,17 @@ export function quantise8(x: Float32Array, spec: PreprocessSpec): Float32Array {
     }
   }
   return x;
+}
+
+/**
+ * One encoded image → the model's input, placed as `placement` says: the model preset (`preprocessBytes`) for
+ * 'center-crop'; for 'brainscore', Brain-Score's place_on_screen at the stimuli's degrees in the model's field,
+ * a square resize (`brainscorePreprocess`) and the 8-bit rounding of PIL's pipeline (`quantise8`). The lab's model
+ * worker and `silico score` both prepare images with this function.
+ */
+export function prepareImage(bytes: Uint8Array, spec: PreprocessSpec, placement?: Placement, name?: string): Float32Array {
+  if (!placement || placement.mode === 'center-crop') return preprocessBytes(bytes, spec, name);
+  const square = brainscorePreprocess(spec);
+  const placed = placeOnScreen(decodeImage(bytes, name), placement.visualDegrees ?? placement.modelDegrees, placement.modelDegrees);
+  return quantise8(preprocessDecoded(placed, square), square);
 }

@@ -75,6 +75,19 @@ export function definitionFor(bench: ScoringBenchmark, region: string, metric: M
   });
 }
 
+/**
+ * How a run on `bench` with `metric` shows the images to the model: the placement its definitions share (e.g.
+ * Coggan2024's Brain-Score place_on_screen, as `silico score` does by default), or undefined for the model
+ * preset's centre crop (no definitions, or definitions that place images differently).
+ */
+export function runPlacement(bench: ScoringBenchmark, metric: MetricKind): Placement | undefined {
+  const defs = bench.regions.map((r) => definitionFor(bench, r.name, metric)).filter((d): d is BenchmarkDefinition => d !== undefined);
+  if (!defs.length) return undefined;
+  const p = defs[0].placement;
+  if (defs.some((d) => JSON.stringify(d.placement) !== JSON.stringify(p))) return undefined;
+  return p.mode === 'brainscore' && p.visualDegrees !== undefined ? p : undefined;
+}
+
 function regionData(bench: ScoringBenchmark, region: ScoringRegion, def: BenchmarkDefinition): DefinitionData {
   const similarities = def.recipe.kind === 'coggan2024-rsa';
   return {

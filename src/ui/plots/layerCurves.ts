@@ -12,7 +12,7 @@ export interface LayerCurve {
   scores: number[];
   sem?: number[];
   /** Noise-ceiling band for this region, in the same units as scores. */
-  ceiling?: { lo: number; hi: number };
+  ceiling?: { lo: number; hi: number; /** Legend name (default "<region> noise ceiling"). */ label?: string };
   /** Index of the region's committed layer (chosen on held-apart data), if any. */
   committed?: number;
 }
@@ -45,7 +45,7 @@ export function renderLayerCurves(element: SVGSVGElement, layers: string[], curv
     marks: c.committed !== undefined && c.committed >= 0 ? [c.committed] : [],
   }));
   const bands: Band[] = curves.flatMap((c, i) =>
-    c.ceiling ? [{ name: `${c.region} noise ceiling`, y0: c.ceiling.lo, y1: c.ceiling.hi, colour: categoricalColour(i) }] : [],
+    c.ceiling ? [{ name: c.ceiling.label ?? `${c.region} noise ceiling`, y0: c.ceiling.lo, y1: c.ceiling.hi, colour: categoricalColour(i) }] : [],
   );
   renderLineChart(element, series, bands, {
     title: o.title,

@@ -8,7 +8,8 @@ import { describeError, getEngine, progressProxy, type ErrorMessage, type Loaded
 import type { ModelSource } from '../../../../workers/model-api';
 import { settings } from '../../settings.svelte';
 import { getCompute, runScoring, type ComputeBackendInfo, type ComputePreference } from '../../compute';
-import type { LayerRegionScore, MetricKind } from '../../../core/predictivity/scoring';
+import { runPlacement, type LayerRegionScore, type MetricKind } from '../../../core/predictivity/scoring';
+import type { Placement } from '../../../core/benchmarks';
 import { supportedMetrics, type LoadedBenchmark } from '../../../core/predictivity/benchmarks';
 import {
   allBenchmarkOptions,
@@ -226,6 +227,8 @@ export class PredictivityLab {
     this.notes = [];
     this.lastRun = null;
     const runMetric = this.metric;
+    // How the images are shown: the definitions' placement (Coggan2024: Brain-Score's place_on_screen), as `silico score` does.
+    const placement = runPlacement(bench.scoring, runMetric);
     const models = [];
     for (const key of this.chosenModels) {
       const m = await this.ensureLoaded(key);
@@ -237,12 +240,12 @@ export class PredictivityLab {
         key,
         name: this.modelName(key),
         loadedId: m.id,
-        ...modelCacheInfo(m),
+        ...modelCacheInfo(m, bench, runMetric),
         layers,
         record: async (layers: string[], jobId: string, onProgress: (p: { done: number; total: number }) => void) => {
           if (!bench.images) throw Object.assign(new Error('This benchmark has no images to show the model.'), { name: 'UserFacingError' });
           const images = bench.images.map((b) => b.slice().buffer as ArrayBuffer);
-          return getEngine().recordImages(m.id, layers, images, spec, { jobId, batchSize: 16 }, progressProxy(onProgress));
+          return getEngine().recordImages(m.id, layers, images, spec, { jobId, batchSize: 16, ...(placement ? { placement } : {}) }, progressProxy(onProgress));
         },
       });
     }
@@ -266,7 +269,8 @@ export class PredictivityLab {
         benchmark: bench,
         metric: runMetric,
         store: this.store,
-        score: (job, onProgress) => runScoring(job, onProgress),
+        // Definition scores say how the images were placed (provenance); the recording used the same placement.
+        score: (job, onProgress) => runScoring({ ...job, ...(placement ? { placement } : {}) }, onProgress),
         cancelRecording: (jobId) => void getEngine().cancel(jobId),
         signal: controller.signal,
         onProgress: (p) => (this.progress = p),
@@ -323,9 +327,13 @@ function formatSeconds(s: number): string {
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-/** What the score cache keys a model on besides benchmark and metric (its bytes' hash, its preprocessing): a run and a reopened link must agree. */
-export function modelCacheInfo(m: LoadedModel): { contentHash?: string; recording: { preprocess: ImagePreprocessSpec } } {
-  return { contentHash: m.contentHash, recording: { preprocess: preprocessFor(m) } };
+/**
+ * What the score cache keys a model on besides benchmark and metric (its bytes' hash, its preprocessing, and how
+ * the images are placed on screen for this benchmark and metric): a run and a reopened link must agree.
+ */
+export function modelCacheInfo(m: LoadedModel, bench: LoadedBenchmark, metric: MetricKind): { contentHash?: string; recording: { preprocess: ImagePreprocessSpec; placement?: Placement } } {
+  const placement = runPlacement(bench.scoring, metric);
+  return { contentHash: m.contentHash, recording: { preprocess: preprocessFor(m), ...(placement ? { placement } : {}) } };
 }
 
 function preprocessFor(m: LoadedModel): ImagePreprocessSpec {

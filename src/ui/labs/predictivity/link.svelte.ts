@@ -140,7 +140,7 @@ async function showCachedScores(lab: PredictivityLab): Promise<void> {
     if (!m) continue;
     const layers: string[] = [];
     for (const l of m.layers) {
-      const hit = await cachedLayerScores(lab.store, modelCacheInfo(m), l.tensor, bench, lab.metric);
+      const hit = await cachedLayerScores(lab.store, modelCacheInfo(m, bench, lab.metric), l.tensor, bench, lab.metric);
       if (hit && hit.length === bench.scoring.regions.length) {
         found.push(...hit);
         layers.push(l.tensor);

@@ -7,8 +7,8 @@ import type { HeatmapData } from '../../plots/heatmap';
 import type { LayerCurve } from '../../plots/layerCurves';
 import type { ScatterPoint } from '../../plots/scatter';
 import { numberIn, numberParam, oneOf, type UrlState } from '../../url-state';
-import { definitionFor, regionCommitments, type LayerRegionScore, type MetricKind, type ScoringBenchmark } from '../../../core/predictivity/scoring';
-import { formulaLabel, recipeLabel, type BenchmarkDefinition } from '../../../core/benchmarks';
+import { definitionFor, regionCommitments, runPlacement, type LayerRegionScore, type MetricKind, type ScoringBenchmark } from '../../../core/predictivity/scoring';
+import { ceiledError, ceilingBand, formulaLabel, normalisationOfLabel, placementLabel, recipeLabel, type BenchmarkDefinition, type Normalisation } from '../../../core/benchmarks';
 
 /** Which number the views show: ceiled (score / noise ceiling) or raw. */
 export type ScoreValue = 'ceiled' | 'raw';
@@ -45,8 +45,9 @@ export function clippedNote(scores: readonly LayerRegionScore[], v: ScoreValue):
 
 /**
  * Which recipe a run on `bench` with `metric` uses, in plain words, and the `silico score` flags that compute the
- * same numbers. The lab records full, unpooled layers with the model preset's centre crop, and scores each region
- * with its versioned benchmark definition where the bundle has one (else Silico's generic recipe).
+ * same numbers. The lab records full, unpooled layers, with the placement the definitions share (Coggan2024:
+ * Brain-Score's place_on_screen) or else the model preset's centre crop, and scores each region with its versioned
+ * benchmark definition where the bundle has one (else Silico's generic recipe).
  */
 export function recipeNote(bench: ScoringBenchmark | undefined, metric: MetricKind): { text: string; flags: string } | null {
   if (!bench) return null;
@@ -60,13 +61,17 @@ export function recipeNote(bench: ScoringBenchmark | undefined, metric: MetricKi
     };
   }
   const ids = [...new Set(defs.map((d) => `${d.id}@${d.version}`))];
-  const brainScorePlacement = defs.some((d) => d.placement.mode === 'brainscore');
+  // The lab records with the placement the definitions share (core runPlacement), as `silico score` does by default.
+  const placement = runPlacement(bench, metric);
+  const mixed = !placement && defs.some((d) => d.placement.mode === 'brainscore');
+  const images = placement
+    ? `images placed as Brain-Score does (${placementLabel(placement)})`
+    : `the model's centre crop${mixed ? ' (the definitions place images differently, so none of their placements is used)' : ''}`;
   return {
     text:
-      `${ids.join(', ')}: ${recipeLabel(defs[0])}; ceiled = ${formulaLabel(defs[0].normalisation)}. Full layers (no pooling), the model's centre crop` +
-      `${brainScorePlacement ? " (not Brain-Score's placement on screen, which `silico score` uses by default)" : ''}` +
+      `${ids.join(', ')}: ${recipeLabel(defs[0])}; ceiled = ${formulaLabel(defs[0].normalisation)}. Full layers (no pooling), ${images}` +
       `${generic ? `; ${generic} region${generic === 1 ? '' : 's'} without a definition use${generic === 1 ? 's' : ''} Silico's generic recipe` : ''}.`,
-    flags: `${flags} --benchmark ${defs.map((d) => d.id).filter((d, i, a) => a.indexOf(d) === i).join(',')}${brainScorePlacement ? ' --placement crop' : ''}`,
+    flags: `${flags} --benchmark ${defs.map((d) => d.id).filter((d, i, a) => a.indexOf(d) === i).join(',')}${mixed ? ' --placement crop' : ''}`,
   };
 }
 
@@ -145,9 +150,15 @@ export function valueOf(s: LayerRegionScore | undefined, v: ScoreValue): number 
   return v === 'ceiled' ? s.ceiled : s.raw;
 }
 
+/** A score's ceiling normalisation, from its `formula` (scores without one: Silico's generic r / ceiling). */
+export function normalisationOf(s: LayerRegionScore): Normalisation {
+  return normalisationOfLabel(s.formula) ?? { formula: 'ratio', clip: false };
+}
+
+/** ± of the shown value: the raw SEM, or on the ceiled scale the raw interval mapped through the score's own formula (core `ceiledError`). */
 export function semOf(s: LayerRegionScore | undefined, v: ScoreValue): number {
   if (!s) return NaN;
-  return v === 'ceiled' ? (s.ceiling > 0 ? s.sem / s.ceiling : NaN) : s.sem;
+  return v === 'ceiled' ? ceiledError(s.raw, s.sem, s.ceiling, normalisationOf(s)) : s.sem;
 }
 
 export function heatmapData(scores: LayerRegionScore[], layers: string[], regions: string[], v: ScoreValue): HeatmapData {
@@ -168,9 +179,10 @@ export function layerCurves(scores: LayerRegionScore[], layers: string[], region
     const any = layers.map((l) => at(l, region)).find((s) => s && Number.isFinite(s.ceiling));
     let ceiling: LayerCurve['ceiling'];
     if (any) {
-      const c = any.ceiling;
-      const cs = Number.isFinite(any.ceilingSem) ? any.ceilingSem : 0;
-      ceiling = v === 'ceiled' ? { lo: 1 - cs / c, hi: 1 + cs / c } : { lo: c - cs, hi: c + cs };
+      // Ceiled: the band sits at 1 whatever the formula; raw: at the raw score that reaches the ceiling.
+      const n = normalisationOf(any);
+      const band = ceilingBand(any.ceiling, any.ceilingSem, n, v);
+      if (band) ceiling = v === 'raw' && n.formula === 'r2-over-ceiling' ? { ...band, label: `${region} noise ceiling (r = √ceiling: r² / ceiling = 1)` } : band;
     }
     return {
       region,
