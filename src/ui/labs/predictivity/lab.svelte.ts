@@ -20,6 +20,7 @@ import {
   importBenchmarkUrl,
   missingBenchmarkError,
   type BenchmarkOption,
+  optionIs,
 } from './sources';
 import type { DatasetFetchEvent } from '../../../core/catalog/fetch-dataset';
 import { ScoreStore } from '../../../core/predictivity/score-store';
@@ -151,7 +152,7 @@ export class PredictivityLab {
     } catch (e) {
       this.error = describeError(e);
     }
-    if (wanted) return { id: wanted, missing: !this.benchmarkOptions.some((b) => b.id === wanted) };
+    if (wanted) return { id: wanted, missing: !this.benchmarkOptions.some((b) => optionIs(b, wanted)) };
     const d = await defaultBenchmark();
     this.benchmarkNote = d.note ?? '';
     return { id: d.id, missing: false };
@@ -168,8 +169,9 @@ export class PredictivityLab {
    * lab's default only — when its real data cannot be reached, the labelled synthetic demo with a note.
    */
   async selectBenchmark(id: string, options: { fallback?: boolean } = {}): Promise<void> {
+    const opt = this.benchmarkOptions.find((b) => optionIs(b, id));
+    if (opt) id = opt.id;
     this.benchmarkId = id;
-    const opt = this.benchmarkOptions.find((b) => b.id === id);
     if (!opt) {
       this.benchmark = null;
       this.error = describeError(missingBenchmarkError(id));

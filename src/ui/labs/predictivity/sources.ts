@@ -8,6 +8,7 @@
 import { UserFacingError } from '../../../core/types';
 import { bundleToBenchmark, loadSyntheticBenchmark, readBundleFiles } from '../../../core/predictivity/bundles';
 import { unzipBundle } from '../../../core/data/bundle';
+import { syntheticBundleId } from '../../../core/data/synthetic';
 import { cowleyDatasetId, datasetDownloadBytes, DATASETS, DEFAULT_COWLEY_SESSION, findDataset, type DatasetEntry } from '../../../core/catalog/datasets';
 import { bundleStore, fetchDatasetBundle, howToGetDataset, isDatasetCached, isDatasetUnavailable, type DatasetFetchEvent } from '../../../core/catalog/fetch-dataset';
 import type { StoredBundleInfo } from '../../../core/store/bundle-store';
@@ -46,12 +47,19 @@ export interface BenchmarkOption {
   /** Shown beside catalog entries before downloading: size, licence. */
   detail?: string;
   load(onEvent?: (e: DatasetFetchEvent) => void, signal?: AbortSignal): Promise<LoadedBenchmark>;
+  /** Other ids that name the same benchmark: a saved run records the loaded bundle's own id (e.g. "synthetic-gratings-1"). */
+  aliases?: string[];
+}
+
+/** Whether an option is the benchmark a link or a saved experiment names (by its option id or the bundle's own id). */
+export function optionIs(o: BenchmarkOption, id: string): boolean {
+  return o.id === id || (o.aliases?.includes(id) ?? false);
 }
 
 let syntheticCached: Promise<LoadedBenchmark> | null = null;
 
 function syntheticOption(): BenchmarkOption {
-  return { id: 'synthetic-demo', name: 'Synthetic demo benchmark', synthetic: true, origin: 'builtin', load: () => (syntheticCached ??= loadSyntheticBenchmark()) };
+  return { id: 'synthetic-demo', aliases: [syntheticBundleId()], name: 'Synthetic demo benchmark', synthetic: true, origin: 'builtin', load: () => (syntheticCached ??= loadSyntheticBenchmark()) };
 }
 
 /** The catalog's vision datasets that pack into a benchmark in the browser (Cowley sessions, Brain-Score public sets). */
@@ -138,7 +146,7 @@ export function missingBenchmarkError(id: string): UserFacingError {
  * or in the catalog (fetchable); null when none of those (then show missingBenchmarkError(id)).
  */
 export async function resolveBenchmarkOption(id: string): Promise<BenchmarkOption | null> {
-  return (await allBenchmarkOptions()).find((o) => o.id === id) ?? null;
+  return (await allBenchmarkOptions()).find((o) => optionIs(o, id)) ?? null;
 }
 
 /**
