@@ -8,7 +8,9 @@
  *       (every sweep layer + surprisal), sentences/s vs the same engine on onnxruntime-node; and the renderer's peak RSS
  *   (d) GPT-2 small int8 in the transformers.js layout (decoder_model_quantized) on onnxruntime-web vs -node: speed
  *       and the renderer's peak memory (tools/bench/quantized-lm.ts)
- * Target: silico within 2x of the native reference. Options: --only a,b,c,d   --threads N (default 2; (a) and (c) run with
+ *   (e) click on a locally served Cowley session → first real plot in the built app (tools/bench/catalog-plot.ts;
+ *       against issue 10's 60-s budget)
+ * Target: silico within 2x of the native reference. Options: --only a,b,c,d,e   --threads N (default 2; (a) and (c) run with
  * the threads the app itself chooses, navigator.hardwareConcurrency, and onnxruntime-node with as many)
  * Measurements alternate web/node runs so background load hits both sides alike; the best round of each counts.
  */
@@ -29,9 +31,10 @@ import { templateSentences } from '../src/core/language/demo-pool';
 import type { OrtModule, OrtSession } from '../src/core/engine';
 import { runScoringBench } from './bench/scoring';
 import { runQuantizedLmBench } from './bench/quantized-lm';
+import { runCatalogPlotBench } from './bench/catalog-plot';
 import { printTable, type BenchRow } from './bench/table';
 
-const { values } = parseArgs({ options: { only: { type: 'string', default: 'a,b,c,d' }, threads: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { only: { type: 'string', default: 'a,b,c,d,e' }, threads: { type: 'string', default: '2' } } });
 const sections = new Set(String(values.only).split(','));
 const threads = Number(values.threads);
 const MiB = 2 ** 20;
@@ -139,6 +142,7 @@ async function main(): Promise<void> {
   if (sections.has('b')) await runScoringBench(rows);
   if (sections.has('c')) await benchGpt2(rows);
   if (sections.has('d')) await runQuantizedLmBench(rows, threads);
+  if (sections.has('e')) runCatalogPlotBench(rows);
   printTable(rows, { threads, seconds: (performance.now() - t0) / 1000 });
 }
 
