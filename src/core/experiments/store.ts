@@ -8,8 +8,8 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from '
 import { UserFacingError } from '../types';
 import { assertStorable, decodeValue, encodeValue, type StorableValue } from './codec';
 
-export type ExperimentKind = 'predictivity' | 'microstim' | 'language' | 'recording';
-export const EXPERIMENT_KINDS: readonly ExperimentKind[] = ['predictivity', 'microstim', 'language', 'recording'];
+export type ExperimentKind = 'predictivity' | 'microstim' | 'language' | 'recording' | 'report';
+export const EXPERIMENT_KINDS: readonly ExperimentKind[] = ['predictivity', 'microstim', 'language', 'recording', 'report'];
 
 export interface Experiment {
   id: string;

@@ -12,6 +12,7 @@ export const LAB_ROUTES: Record<ExperimentKind, string> = {
   microstim: '/microstim',
   language: '/language',
   recording: '/record',
+  report: '/report',
 };
 
 export function experimentLink(e: { id: string; kind: ExperimentKind }): string {
