@@ -163,6 +163,9 @@ describeIf(hasDist && hasSharedFiles('data/vision/cowley2023-v4/images_210325.zi
     await page.goto(`${base()}#/data`);
     for (const id of [`bundle:${COWLEY}`, `dataset:${COWLEY}`]) {
       await page.locator(`[data-stored="${id}"]`).getByRole('button', { name: /Delete/ }).click();
+      // The row is gone only once the deletion (and its undo backup) is done: the undo bar then offers this one,
+      // not the previous deletion still on screen.
+      await expect.poll(() => page.locator(`[data-stored="${id}"]`).count()).toBe(0);
       await page.getByTestId('undo-bar').waitFor();
     }
     // Undo brings the last one back; delete it again.
