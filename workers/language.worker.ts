@@ -171,6 +171,21 @@ async function sentenceFeatures(sentences: string[], layers: string[], o: Featur
   return { ...f, surprisal: await fluencyOf(sentences, f.surprisal) };
 }
 
+/** A sentence set of the dataset catalog, fetched (or from the cache) and read into rows: one job, with download progress. */
+async function catalogSentenceRows(id: string, mirror: string | undefined, onProgress?: ProgressFn) {
+  const signal = newJob();
+  const entry = findDataset(id);
+  if (!entry) throw new UserFacingError(`"${id}" is not in the dataset catalog.`);
+  const { files } = await fetchDataset(entry, {
+    signal,
+    mirror,
+    onEvent: (e) => {
+      if (e.type === 'progress') onProgress?.({ done: e.loaded, total: e.total ?? e.loaded, phase: `downloading ${entry.name}` });
+    },
+  });
+  return { entry, rows: languageTableRows(files, entry.packOptions as unknown as LanguageTableOptions) };
+}
+
 let tokenizerLoading: Promise<void> | null = null;
 /** GPT-2's tokenizer, shipped with the app, unless the user loaded another one. */
 function ensureBuiltinTokenizer(): Promise<void> {
@@ -395,17 +410,8 @@ const api = {
 
   /** A sentence set of the dataset catalog (tuckute2024-baseline, pereira2018): fetched or from the cache. */
   async loadDataset(id: string, mirror?: string, onProgress?: ProgressFn): Promise<TableSummary> {
-    const signal = newJob();
-    const entry = findDataset(id);
-    if (!entry) throw new UserFacingError(`"${id}" is not in the dataset catalog.`);
-    const { files } = await fetchDataset(entry, {
-      signal,
-      mirror,
-      onEvent: (e) => {
-        if (e.type === 'progress') onProgress?.({ done: e.loaded, total: e.total ?? e.loaded, phase: `downloading ${entry.name}` });
-      },
-    });
-    const { sentences, responses } = languageTableRows(files, entry.packOptions as unknown as LanguageTableOptions);
+    const { entry, rows } = await catalogSentenceRows(id, mirror, onProgress);
+    const { sentences, responses } = rows;
     const response = Float64Array.from(responses);
     assertVaryingResponses(response);
     const table: SentenceTable = {
@@ -419,17 +425,7 @@ const api = {
 
   /** The sentences of a catalog dataset (as a ranking pool), fetched or from the cache. */
   async datasetSentences(id: string, mirror?: string, onProgress?: ProgressFn): Promise<string[]> {
-    const signal = newJob();
-    const entry = findDataset(id);
-    if (!entry) throw new UserFacingError(`"${id}" is not in the dataset catalog.`);
-    const { files } = await fetchDataset(entry, {
-      signal,
-      mirror,
-      onEvent: (e) => {
-        if (e.type === 'progress') onProgress?.({ done: e.loaded, total: e.total ?? e.loaded, phase: `downloading ${entry.name}` });
-      },
-    });
-    return languageTableRows(files, entry.packOptions as unknown as LanguageTableOptions).sentences;
+    return (await catalogSentenceRows(id, mirror, onProgress)).rows.sentences;
   },
 
   /** A table of sentence properties (e.g. Tuckute's baseline_sentence_properties.csv: sentence + numeric columns), matched by sentence text. */
