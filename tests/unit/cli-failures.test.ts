@@ -4,14 +4,12 @@
  * "unexpected error" with a stack trace. Below the table: the pieces behind the cases (atomic writes on a
  * full disk, unaligned .npy, damaged HDF5, zip entries inflated) and the telemetry check.
  */
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { crc32 } from 'node:zlib';
-import { main } from '../../src/cli/main';
 import { checkOutputPath, writeOutputFile, type OutputFs } from '../../src/cli/output';
 import { integerOption, numberListOption, numberOption, parseCommandArgs, type CommandSpec, type ParsedOptions } from '../../src/cli/args';
 import { encodePng } from '../../src/core/data/png';
@@ -20,24 +18,9 @@ import { readNpy, writeNpy } from '../../src/core/data/npy';
 import { readNetcdfAssembly } from '../../src/core/data/netcdf';
 import { readBundleZipAsync, unzipBundle } from '../../src/core/data/bundle';
 import { UserFacingError } from '../../src/core/types';
+import { silicoBin, silicoInProcess as silico } from '../support/cli';
 
-const BIN = resolve(import.meta.dirname, '../../bin/silico.mjs');
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** The CLI in-process, capturing what it writes. */
-async function silico(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 let dir: string;
 const at = (...p: string[]) => join(dir, ...p);
@@ -327,9 +310,9 @@ describe('privacy', () => {
       const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
       delete env.XDG_CACHE_HOME;
       delete env.ORT_DISABLE_TELEMETRY;
-      const r = spawnSync(process.execPath, [BIN, 'record', '--model', 'hmax', '--images', at('images'), '--out', out, '--quiet'], { encoding: 'utf8', env, timeout: 120_000 });
+      const r = silicoBin(['record', '--model', 'hmax', '--images', at('images'), '--out', out, '--quiet'], { env, timeout: 120_000 });
       expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
+      expect(r.code).toBe(0);
       expect(existsSync(join(out, 'index.json'))).toBe(true); // the model really ran
       const left: string[] = [];
       const walk = (d: string) => {

@@ -1,4 +1,4 @@
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,24 +10,11 @@ import { loadTokenizer } from '../../src/core/text/tokenizer';
 import { sentenceFeatures } from '../../src/core/language/scorer';
 import { DEFAULT_ALPHAS } from '../../src/core/metrics/ridge';
 import { writeNpy } from '../../src/core/data/npy';
-import { main } from '../../src/cli/main';
 import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
 import { hasPythonModules, runPython, runPythonScript } from '../support/python';
 import { loadBuiltinGlove } from '../../src/core/language/assets-node';
 import { pearson } from '../../src/core/metrics/stats';
-
-async function silico(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { silicoInProcess as silico } from '../support/cli';
 
 /** sklearn reference of the encoding model: StandardScaler + RidgeCV (leave-one-out alpha), predictions on the pool. */
 const SKLEARN = `

@@ -1,8 +1,7 @@
-import { describe, expect, test, beforeAll, afterAll, vi } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { describe, expect, test, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Recorder, type OrtModule } from '../../src/core/engine';
 import { batchToTensor, preprocessBytes } from '../../src/core/image';
@@ -11,29 +10,7 @@ import { encodePng } from '../../src/core/data/png';
 import { renderGrating } from '../../src/core/data/synthetic';
 import { readNpy } from '../../src/core/data/npy';
 import { adaptiveAvgPool, poolGrid, reduceActivation } from '../../src/cli/features';
-import { main } from '../../src/cli/main';
-
-const BIN = resolve(import.meta.dirname, '../../bin/silico.mjs');
-
-function silico(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 100_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The CLI in-process (no tsx start-up), capturing what it writes. */
-async function silicoInProcess(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { silicoBin as silico, silicoInProcess } from '../support/cli';
 
 let dir: string;
 const names = ['img2.png', 'img10.png', 'img1.png'];

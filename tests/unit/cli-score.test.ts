@@ -1,4 +1,4 @@
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,26 +12,12 @@ import { syntheticBundle } from '../../src/core/data/synthetic';
 import { writeNpy } from '../../src/core/data/npy';
 import { kFoldSplits } from '../../src/core/metrics/crossval';
 import { DEFAULT_ALPHAS } from '../../src/core/metrics/ridge';
-import { main } from '../../src/cli/main';
 import { cogganBundle } from '../../src/core/data/loaders';
 import { findBenchmark } from '../../src/core/benchmarks';
 import { placementPrepare } from '../../src/cli/benchmark';
 import { hasSharedFiles, SHARED as SHARED_DIR } from '../support/shared';
 import { hasPythonModules, runPythonScript } from '../support/python';
-
-/** The CLI in-process (the bin itself is exercised in cli-record.test.ts), capturing what it writes. */
-async function silico(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { silicoInProcess as silico } from '../support/cli';
 
 /** sklearn RidgeCV per fold (same folds), median Pearson r over neuroids, mean over folds. */
 const SKLEARN_SCORE = `

@@ -5,7 +5,7 @@
  * `silico score --max-features none` on the real Coggan bundle for two HMAX layers. The model worker and the
  * compute worker run here as the core functions they call (with onnxruntime-node in place of onnxruntime-web).
  */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,20 +20,8 @@ import { readBundle } from '../../src/core/data/bundle';
 import { cogganBundle } from '../../src/core/data/loaders';
 import { bundleToBenchmark } from '../../src/core/predictivity/bundles';
 import { runPlacement, scoreLayers } from '../../src/core/predictivity/scoring';
-import { main } from '../../src/cli/main';
+import { silicoInProcess as silico } from '../support/cli';
 import { hasSharedFiles, SHARED } from '../support/shared';
-
-async function silico(args: string[]) {
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('the lab places Coggan2024 images as the CLI does', () => {
   const cogganDir = join(SHARED, 'data/vision/coggan2024-fmri');
