@@ -287,6 +287,20 @@ describe('bad input files', () => {
     }
   });
 
+  test('a damaged .nc prints one clear message in a terminal, not HDF5\'s error stack (real bin)', () => {
+    const folder = bundleFolder('garbage-nc-bin', (files, m) => {
+      const bytes = new Uint8Array(2048).map((_, i) => (i * 7919 + 13) & 255);
+      bytes.set(HDF5_SIGNATURE);
+      files.set('assembly.nc', bytes);
+      m.regions[0].data = 'assembly.nc';
+      delete m.regions[0].repeats;
+    });
+    const r = silicoBin(['score', '--model', 'hmax', '--metric', 'ridge', '--bundle', folder], { timeout: 120_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/damaged or truncated/);
+    expect(r.stderr).not.toMatch(/HDF5-DIAG|H5F\.c|major:/);
+  });
+
   test('only the zip entries a bundle uses are inflated', async () => {
     const files = syntheticBundle({ stimuli: 12, neuroids: 3, repeats: 2, size: 32 });
     // An unreferenced entry that would be costly to inflate (16 MB of zeros deflate to a few kB).

@@ -43,6 +43,11 @@ export async function readNetcdfAssembly(bytes: Uint8Array): Promise<NetcdfAssem
   const { FS } = await h5wasm.ready;
   const path = `/silico-assembly-${++counter}.nc`;
   FS.writeFile(path, bytes);
+  return withoutHdf5Diagnostics(() => readOpened(FS, path));
+}
+
+/** Everything h5wasm does with the file, synchronously (so that its stderr can be muted for exactly this span). */
+function readOpened(FS: { unlink(path: string): void }, path: string): NetcdfAssembly {
   let file: InstanceType<typeof h5wasm.File>;
   try {
     file = new h5wasm.File(path, 'r');
@@ -84,6 +89,24 @@ export async function readNetcdfAssembly(bytes: Uint8Array): Promise<NetcdfAssem
       // A damaged file may fail to close as well; the message above says what matters.
     }
     FS.unlink(path);
+  }
+}
+
+/**
+ * HDF5 prints its whole error stack ("HDF5-DIAG: Error detected…", a dozen lines of C file names) to stderr before
+ * h5wasm throws; in a terminal that buries the one clear message the caller gives. h5wasm binds its error printer
+ * at start-up, so the only switch is the stream itself: in Node, stderr is muted for the synchronous call. In a
+ * browser worker the lines go to the console, which users do not see.
+ */
+function withoutHdf5Diagnostics<T>(open: () => T): T {
+  const stderr = (globalThis as { process?: { stderr?: { write: (...args: unknown[]) => boolean } } }).process?.stderr;
+  if (!stderr) return open();
+  const write = stderr.write;
+  stderr.write = () => true;
+  try {
+    return open();
+  } finally {
+    stderr.write = write;
   }
 }
 
