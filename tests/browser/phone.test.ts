@@ -149,6 +149,31 @@ describeIf(hasDist, 'phone and desktop layout', () => {
     }
   });
 
+  test('no page scrolls sideways on a phone (every menu entry, 390 px)', async () => {
+    const { context, page, errors } = await open(browser, `${server.url}/#/`, PHONE);
+    try {
+      const wide: string[] = [];
+      for (const route of ['/', '/models', '/data', '/record', '/predictivity', '/microstim', '/language', '/report', '/notebook']) {
+        await page.goto(`${server.url}/#${route}`);
+        await page.locator('h1').first().waitFor();
+        await page.waitForTimeout(500);
+        const width = await scrollWidth(page);
+        if (width > PHONE.width) {
+          // Name the widest elements so a failure says what to fix.
+          const culprits = await page.evaluate((w) => [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > w + 1)
+            .slice(0, 3)
+            .map((e) => `${e.tagName.toLowerCase()}.${String(e.className).split(' ')[0]}`), PHONE.width);
+          wide.push(`${route}: ${width} px (${culprits.join(', ')})`);
+        }
+      }
+      expect(wide).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('RDM view of a small benchmark: stimulus thumbnails on the axes', async () => {
     const { context, page, errors } = await open(browser, `${server.url}/#/predictivity`, { width: 1280, height: 900 });
     try {
