@@ -62,10 +62,20 @@ export interface SheetOptionsUi {
   seed: number;
   /** Noise draws per test image and signal level (default 1 in the lab). */
   repeats?: number;
+  /**
+   * What the face decoder reads: 'pool' (default), the stimulated layer's own channel means (a linear readout of
+   * IT); 'downstream', the model's penultimate features (e.g. MobileNetV2's global pool), through which the
+   * stimulation then propagates (the design before issue 13's layer choice).
+   */
+  readout?: ReadoutChoice;
 }
+
+export type ReadoutChoice = 'pool' | 'downstream';
 
 export interface SheetSummary {
   layer: string;
+  /** What the decoder reads: 'pool' (the layer's channel means) or the downstream tensor's name. */
+  readout?: string;
   nSites: number;
   xMm: Float32Array;
   yMm: Float32Array;

@@ -29,7 +29,8 @@ import { FLOC_FACE_CATEGORIES, flocSubset } from '../src/core/catalog/datasets';
 import { fetchDataset, isDatasetUnavailable } from '../src/core/catalog/fetch-dataset';
 import { flocImages } from '../src/core/data/pack/floc';
 import { UserFacingError, type LayerInfo, type ProgressFn } from '../src/core/types';
-import { OrtStimEngine, defaultReadout } from '../src/core/stim/ort-engine';
+import { OrtStimEngine, POOL_READOUT, defaultReadout } from '../src/core/stim/ort-engine';
+import { defaultItLayer } from '../src/core/stim/it-layer';
 import { configureOrt, webOrt } from './ort-web';
 import { withWireErrors } from '../src/core/wire-errors';
 import { syntheticFaceSet, type NamedGrayImage } from '../src/core/stim/demo-images';
@@ -72,16 +73,6 @@ function newJob(): AbortSignal {
   controller?.abort();
   controller = new AbortController();
   return controller.signal;
-}
-
-/** Default IT layer: HMAX's C2 (its top stage), else the last layer before the head (e.g. MobileNetV2's 1280-channel conv). */
-function pickDefaultLayer(layers: LayerInfo[]): { tensor: string; reason: string } {
-  const c2 = layers.find((l) => /\bC2\b/.test(l.label));
-  if (c2) return { tensor: c2.tensor, reason: 'C2 is HMAX’s top, most invariant stage: the closest it has to IT.' };
-  const body = layers.filter((l) => l.group !== 'head' && l.kind !== 'logits');
-  const last = body[body.length - 1] ?? layers[layers.length - 1];
-  if (!last) throw new UserFacingError('This model has no recordable layers.');
-  return { tensor: last.tensor, reason: 'The last layer before the classifier head: late layers of ImageNet CNNs predict IT best.' };
 }
 
 /** Any PNG/JPEG → gray levels with the one decoder of core/image (libjpeg-turbo / libpng in WebAssembly), so the page and `silico stim` see the same pixels. */
@@ -176,7 +167,7 @@ const api = {
     state.modelBytes = bytes;
     state.modelName = name;
     state.layers = layers;
-    const def = pickDefaultLayer(layers);
+    const def = defaultItLayer(layers);
     const probe = new OrtStimEngine(webOrt, bytes, def.tensor, 1);
     return {
       name,
@@ -243,7 +234,9 @@ const api = {
     if (state.faces.length === 0) throw new UserFacingError('Choose a face / non-face image set first.');
     const signal = newJob();
     resetExperiment();
-    const engine = new OrtStimEngine(webOrt, state.modelBytes, layer, 0, { readout: defaultReadout(state.layers, layer) });
+    // The decoder reads the stimulated layer's own channel means unless the downstream readout is asked for (and exists).
+    const readout = (options.readout === 'downstream' ? defaultReadout(state.layers, layer) : undefined) ?? POOL_READOUT;
+    const engine = new OrtStimEngine(webOrt, state.modelBytes, layer, 0, { readout });
     const batchSize = engine.inputSize > 160 ? 8 : 16;
     const perClass = Math.min(state.faces.length, state.nonFaces.length);
     const setup = defaultSetup(perClass, { task: Math.max(2, options.taskImagesPerCategory), seed: options.seed, repeats: options.repeats ?? LAB_REPEATS });
@@ -255,6 +248,7 @@ const api = {
     Object.assign(state, { engine, sheet, decoder, trials, baseline });
     return {
       layer,
+      readout,
       nSites: sheet.nSites,
       xMm: sheet.xMm,
       yMm: sheet.yMm,

@@ -22,9 +22,7 @@ import { startServer, type TestServer } from '../support/server';
 import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession } from '../support/browser';
 import { defaultSetup, prepareExperiment, sweepSites } from '../../src/core/stim/experiment';
 import { AFRAZ_TRAIN } from '../../src/core/stim/spread';
-import { OrtStimEngine, defaultReadout, type OrtModule } from '../../src/core/stim/ort-engine';
-import { listLayers } from '../../src/core/onnx/layers';
-import { decodeModel } from '../../src/core/onnx/proto';
+import { OrtStimEngine, POOL_READOUT, type OrtModule } from '../../src/core/stim/ort-engine';
 
 const require = createRequire(import.meta.url);
 const ortNode = require('onnxruntime-node') as OrtModule;
@@ -103,7 +101,8 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
     await page.getByTestId('load-model').click();
     await page.getByTestId('model-loaded').waitFor({ timeout: 120_000 });
     const layer = await page.getByTestId('layer-select').inputValue();
-    expect(layer).toBe('624_quantized'); // block 17 · conv 3: the last block before the head
+    expect(layer).toBe('594_quantized'); // block 14 · conv 2: the layer Silico's scoring commits to IT
+    expect(await page.getByTestId('readout-select').inputValue()).toBe('pool'); // the decoder reads that layer's channel means
 
     await page.getByLabel('My images').check();
     await page.getByTestId('faces-files').setInputFiles(faces.map((f) => f.file));
@@ -167,7 +166,7 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
     // Independent run of the same experiment in Node (onnxruntime-node), through the core functions and the
     // worker's set-up (disjoint localizer / decoder / test images, decoder trained on the task).
     const bytes = new Uint8Array(readFileSync(MOBILENET));
-    const engine = new OrtStimEngine(ortNode, bytes, layer, 0, { readout: defaultReadout(listLayers(decodeModel(bytes)), layer) });
+    const engine = new OrtStimEngine(ortNode, bytes, layer, 0, { readout: POOL_READOUT });
     const setup = defaultSetup(faces.length, { task: TASK_IMAGES, seed: 1, repeats: 1 });
     const { sheet, decoder, trials, baseline } = await prepareExperiment(engine, layer, faces.map((f) => f.image), nonFaces.map((f) => f.image), setup, { batchSize: 8 });
     const params = { currentUa: AFRAZ_TRAIN.currentUa, frequencyHz: AFRAZ_TRAIN.frequencyHz, durationMs: AFRAZ_TRAIN.durationMs };
@@ -200,7 +199,7 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
     expect(before.curves.length).toBeGreaterThan(6); // baseline and stimulated points
 
     await page.getByTestId('save-experiment').click();
-    await expect.poll(() => page.getByTestId('saved-experiment').textContent()).toContain('mobilenetv2-12-fp32.onnx · block 17 · conv 3 · sweep of 3 sites · 50 µA');
+    await expect.poll(() => page.getByTestId('saved-experiment').textContent()).toContain('mobilenetv2-12-fp32.onnx · block 14 · conv 2 (relu6) · sweep of 3 sites · 50 µA');
     await page.getByTestId('saved-experiment').getByRole('link', { name: 'Notebook' }).click();
     const row = page.locator('[data-testid=experiment-list] tbody tr', { hasText: 'sweep of 3 sites' });
     await row.waitFor({ timeout: 30_000 });
@@ -212,7 +211,7 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
     await page.getByTestId('saved-banner').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('saved-banner').textContent()).toMatch(/Saved experiment “mobilenetv2-12-fp32\.onnx · .*” \(.*\d{4}.*\)/);
     expect(await page.getByTestId('model-loaded').count()).toBe(0);
-    expect(await page.getByTestId('saved-setup').textContent()).toContain('Model mobilenetv2-12-fp32.onnx · layer treated as IT: block 17 · conv 3 · 8 faces, 8 non-faces (your images)');
+    expect(await page.getByTestId('saved-setup').textContent()).toContain('Model mobilenetv2-12-fp32.onnx · layer treated as IT: block 14 · conv 2 (relu6) · 8 faces, 8 non-faces (your images)');
     await page.getByTestId('sweep-table').waitFor();
     const after = await shownResults(page);
     expect(after).toEqual(before);
@@ -242,6 +241,35 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microst
       expect(s2.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     } finally {
       await s2.close();
+    }
+  });
+
+  // `SILICO_MICROSTIM_BENCH=1` (tools/bench/microstim.ts, bench row f): the lab's cold start in a fresh page (new
+  // worker, no session, nothing cached), as a user runs it: MobileNetV2 from a file, the default fLoc set from the
+  // catalog (local mirror), the default layer and readout, Build sheet. Issue 13's budget is 60 s on 2 cores.
+  it.runIf(process.env.SILICO_MICROSTIM_BENCH === '1')('bench: cold start of the sheet (MobileNetV2, fLoc, defaults)', async () => {
+    const s3 = await openPage(browser, `${server.url}/?mirror=${encodeURIComponent(server.mirror)}#/microstim`);
+    try {
+      const { page } = s3;
+      const t0 = performance.now();
+      await page.getByTestId('model-select').selectOption('file');
+      await page.getByTestId('model-file').setInputFiles(MOBILENET);
+      await page.getByTestId('load-model').click();
+      await page.getByTestId('model-loaded').waitFor({ timeout: 120_000 });
+      const tModel = performance.now();
+      await page.getByTestId('use-images').click();
+      await page.getByTestId('images-ready').waitFor({ timeout: 180_000 });
+      const tImages = performance.now();
+      const layer = await page.getByTestId('layer-select').inputValue();
+      await page.getByTestId('build-sheet').click();
+      await page.getByTestId('sheet-ready').waitFor({ timeout: 600_000 });
+      const tSheet = performance.now();
+      const text = (await page.getByTestId('sheet-ready').textContent()) ?? '';
+      const sec = (ms: number) => (ms / 1000).toFixed(1);
+      console.log(`BENCH microstim cold start ${sec(tSheet - t0)} s (load model ${sec(tModel - t0)} s, fLoc images ${sec(tImages - tModel)} s, Build sheet ${sec(tSheet - tImages)} s); layer ${layer}; ${text.replace(/\s+/g, ' ')}`);
+      expect(s3.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    } finally {
+      await s3.close();
     }
   });
 });

@@ -68,6 +68,13 @@ describe('silico stim argument checks (before any work)', () => {
     expect(r.stderr).toMatch(/The model has no layer "nope"/);
     r = await silico(set('--readout', '624_quantized'));
     expect(r.stderr).toMatch(/must come after the stimulated layer/);
+    expect(r.stderr).toMatch(/--readout pool/);
     expect(r.ms).toBeLessThan(3000);
+    // The default readout is the stimulated layer's own pool: only the layer is checked.
+    const noReadout = base.filter((a, i) => a !== '--readout' && base[i - 1] !== '--readout');
+    r = await silico(noReadout.map((a, i) => (noReadout[i - 1] === '--layer' ? 'nope' : a)));
+    expect(r.stderr).toMatch(/The model has no layer "nope"/);
+    r = await silico([...noReadout, '--sites', '0']);
+    expect(r.stderr).toMatch(/--sites must be a whole number ≥ 1/);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * End to end on the real MobileNetV2 (onnxruntime-node) and real fLoc images, through prepareExperiment (the set-up
  * the lab's worker and `silico stim` share): sheet from a localizer, decoder trained on the noisy task with other
- * images, the task with and without stimulation, bootstrap CIs, dose–response. Whether the model reproduces Afraz's
- * selectivity–shift effect is measured by `silico stim` on the full fLoc set (docs/microstimulation.md), not asserted
- * here: on MobileNetV2 it does not (see the docs' results).
+ * images, the task with and without stimulation, bootstrap CIs, dose–response. This runs the downstream-readout path
+ * (head · conv 1 read through the global pool); the default pool readout is checked in stim-ort-engine.test.ts and
+ * against numpy in stim-reference.test.ts. Whether the model reproduces Afraz's effect is measured by `silico stim`
+ * on the full fLoc set (docs/microstimulation.md), not asserted here.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

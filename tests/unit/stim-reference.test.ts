@@ -4,7 +4,8 @@
  * numpy / scikit-learn / scipy from the weights and the trial images only, what Silico computes with
  * onnxruntime-node and src/core/stim: each site's response SD over the decoder's trials, the current → activated
  * radius → per-site delta, the readout under stimulation, the L2 logistic decoder, the psychometric fit and the
- * shift of the 50 % point.
+ * shift of the 50 % point. Both readouts are checked: a downstream layer (Conv 1×1 → ReLU → pool), through which
+ * the stimulation propagates, and POOL_READOUT, the stimulated layer's own channel means.
  */
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { AFRAZ_SIGNAL_LEVELS, afrazTrials, grayToModelInput } from '../../src/core/stim/noise';
 import { prepareExperiment, sweepSites, type PreparedExperiment } from '../../src/core/stim/experiment';
 import { syntheticFaceSet } from '../../src/core/stim/demo-images';
-import { OrtStimEngine, type OrtModule } from '../../src/core/stim/ort-engine';
+import { OrtStimEngine, POOL_READOUT, type OrtModule } from '../../src/core/stim/ort-engine';
 import { AFRAZ_TRAIN } from '../../src/core/stim/spread';
 import { hasPythonModules, spawnPython } from '../support/python';
 
@@ -28,7 +29,12 @@ function python(args: string[]): string {
   return r.stdout;
 }
 
-describe.skipIf(!ready)('stimulation effect vs an independent numpy reference (small conv graph)', () => {
+const READOUTS = [
+  { readout: 'readout', what: 'a downstream readout (Conv 1×1 → ReLU → pool)' },
+  { readout: POOL_READOUT, what: 'the pool readout (the stimulated layer\'s own channel means)' },
+];
+
+for (const { readout, what } of READOUTS) describe.skipIf(!ready)(`stimulation effect vs an independent numpy reference (small conv graph), ${what}`, () => {
   const dir = mkdtempSync(resolve(tmpdir(), 'silico-stim-ref-'));
   const setup = { localizer: 6, decoder: 6, task: 6, repeats: 2, seed: 3 };
   let ours: PreparedExperiment;
@@ -40,7 +46,7 @@ describe.skipIf(!ready)('stimulation effect vs an independent numpy reference (s
     python(['make-model', resolve(dir, 'model.onnx')]);
     const bytes = new Uint8Array(readFileSync(resolve(dir, 'model.onnx')));
     const ort = require('onnxruntime-node') as OrtModule;
-    const engine = new OrtStimEngine(ort, bytes, 'act', 0, { readout: 'readout', sessionOptions: { intraOpNumThreads: 1 } });
+    const engine = new OrtStimEngine(ort, bytes, 'act', 0, { readout, sessionOptions: { intraOpNumThreads: 1 } });
     const { faces, nonFaces } = syntheticFaceSet(18, 64, 7);
     ours = await prepareExperiment(engine, 'act', faces, nonFaces, setup);
     // Four sites: the most and least face-selective, two in between.
@@ -57,7 +63,7 @@ describe.skipIf(!ready)('stimulation effect vs an independent numpy reference (s
     writeFileSync(resolve(dir, 'spec.json'), JSON.stringify({
       size: 32, decoderInputs: resolve(dir, 'dec.f32'), taskInputs: resolve(dir, 'task.f32'), decoderIsFace: decTrials.map((t) => t.isFace),
       taskIsFace: ours.trials.map((t) => t.isFace), taskSignal: ours.trials.map((t) => t.signalPercent), C: ours.decoder.C,
-      xMm: Array.from(ours.sheet.xMm), yMm: Array.from(ours.sheet.yMm), sites, ...AFRAZ_TRAIN,
+      xMm: Array.from(ours.sheet.xMm), yMm: Array.from(ours.sheet.yMm), sites, ...AFRAZ_TRAIN, readout: readout === POOL_READOUT ? 'pool' : 'layer',
     }));
     ref = JSON.parse(python(['compute', resolve(dir, 'spec.json')]));
   }, 600_000);

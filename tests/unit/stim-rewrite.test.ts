@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { exposeTensors } from '../../src/core/onnx/expose';
 import { decodeModel } from '../../src/core/onnx/proto';
-import { downstreamModel, insertStimulation, STIM_INPUT } from '../../src/core/stim/rewrite';
+import { downstreamModel, insertStimulation, STIM_INPUT, upstreamModel } from '../../src/core/stim/rewrite';
 import { UserFacingError } from '../../src/core/types';
 import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
 
@@ -32,6 +32,21 @@ describe.skipIf(!hasShared)(`microstimulation graph rewrite (${hasShared ? 'Mobi
     reference = await refSession.run({ input });
     stimulated = insertStimulation(exposeTensors(decodeModel(original), [READOUT]), LAYER, CHANNELS);
     stimSession = await ort.InferenceSession.create(stimulated.model, { intraOpNumThreads: 1 });
+  });
+
+  test('the recording graph cut at a layer (upstreamModel) keeps only what it needs and gives the same activations', async () => {
+    for (const layer of [LAYER, '594_quantized']) {
+      const exposed = exposeTensors(decodeModel(original), [layer]);
+      const cut = upstreamModel(exposed, [layer]);
+      const g = decodeModel(cut).graph!;
+      expect(g.output.map((o) => o.name)).toEqual([layer]);
+      expect(g.node.length).toBeLessThan(decodeModel(exposed).graph!.node.length);
+      const a = (await (await ort.InferenceSession.create(exposed, { intraOpNumThreads: 1 })).run({ input }, [layer]))[layer];
+      const b = (await (await ort.InferenceSession.create(cut, { intraOpNumThreads: 1 })).run({ input }))[layer];
+      expect(b.dims).toEqual(a.dims);
+      expect(Buffer.from((b.data as Float32Array).buffer).equals(Buffer.from((a.data as Float32Array).buffer))).toBe(true);
+    }
+    expect(() => upstreamModel(original, ['594_quantized'])).toThrow(/Not graph outputs/);
   });
 
   test('adds one Add node and the [1, C, 1, 1] input; every former consumer now reads the stimulated tensor', () => {

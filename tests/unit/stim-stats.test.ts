@@ -139,7 +139,17 @@ describe('advice and argument limits', () => {
     expect(a.warnings.join(' ')).toMatch(/biases choices on its own/);
     expect(a.hints.join(' ')).toMatch(/current is low/);
     expect(a.hints.join(' ')).toMatch(/decoder is weak/);
-    expect(a.hints.join(' ')).toMatch(/shallow/);
+    // The shallow baseline is named once: here in the warning on the controls' spread (SD 7 > 4), not again as a hint.
+    expect(a.warnings.join(' ')).toMatch(/spread widely.*shallow/);
+    expect(a.hints.join(' ')).not.toMatch(/shallow/);
+    expect(adviseSweep({ ...base, controls: { value: -1, low: -3, high: 1, n: 8, sd: 2 }, topQuarter: { value: 2, low: -1, high: 5, n: 6, sd: 3 } }, { currentUa: 50, baselineSlope: 0.004 }).hints.join(' ')).toMatch(/shallow/);
+  });
+  test('controls that spread widely and shifts far beyond the monkeys\' are flagged, with the shallow baseline as the reason', () => {
+    const a = adviseSweep({ ...base, r: { value: 0.7, low: 0.5, high: 0.85 }, controls: { value: 1, low: -5, high: 7, n: 15, sd: 11 }, topQuarter: { value: 33, low: 23, high: 47, n: 6, sd: 8 } }, { currentUa: 50, decoderAccuracy: 0.86, baselineSlope: 0.0035 });
+    expect(a.warnings.join(' ')).toMatch(/spread widely: SD 11\.0 % against Afraz's 3\.0 %/);
+    expect(a.warnings.join(' ')).toMatch(/most selective quarter moves 33\.0 % against Afraz's \+4\.8 %/);
+    expect(a.warnings.join(' ')).toMatch(/baseline curve is shallow \(slope 0\.0035/);
+    expect(a.hints).toEqual([]);
   });
   test('a clean effect gets no warning and no hint', () => {
     const a = adviseSweep({ ...base, r: { value: 0.6, low: 0.3, high: 0.8 }, controls: { value: 0.2, low: -1, high: 1.4, n: 8, sd: 2 }, topQuarter: { value: 5, low: 3, high: 7, n: 6, sd: 2 } }, { currentUa: 50, decoderAccuracy: 0.9, baselineSlope: 0.05 });

@@ -10,6 +10,8 @@ Two commands:
                              response SD over the decoder's trials) added to "act", the readout, an L2 logistic
                              decoder (StandardScaler + LogisticRegression(C)), the psychometric fit
                              (scipy.optimize.curve_fit) and the shift of the 50 % point. Prints JSON.
+                             With "readout": "pool" in the spec, the decoder reads the stimulated layer itself:
+                             the spatial mean of act + delta per channel (Silico's POOL_READOUT).
 """
 import json
 import sys
@@ -69,7 +71,9 @@ def act_of(x, w1, b1):
     return np.maximum(conv3x3s2(x.astype(np.float64), w1, b1), 0)
 
 
-def readout_of(act, delta, w2, b2):
+def readout_of(act, delta, w2, b2, pool=False):
+    if pool:
+        return (act + delta[None, :, None, None]).mean(axis=(2, 3))
     z = np.einsum('nchw,oc->nohw', act + delta[None, :, None, None], w2[:, :, 0, 0].astype(np.float64)) + b2[None, :, None, None]
     return np.maximum(z, 0).mean(axis=(2, 3))
 
@@ -95,8 +99,10 @@ def compute(spec_path):
     task_act = act_of(task_x, w1, b1)
     site_sd = dec_act.mean(axis=(2, 3)).std(axis=0)  # unit of stimulation: response SD over the task images
     zero = np.zeros(dec_act.shape[1])
-    scaler = StandardScaler().fit(readout_of(dec_act, zero, w2, b2))
-    clf = LogisticRegression(C=spec['C'], tol=1e-12, max_iter=100000).fit(scaler.transform(readout_of(dec_act, zero, w2, b2)), dec_y)
+    pool = spec.get('readout') == 'pool'
+    dec_features = readout_of(dec_act, zero, w2, b2, pool)
+    scaler = StandardScaler().fit(dec_features)
+    clf = LogisticRegression(C=spec['C'], tol=1e-12, max_iter=100000).fit(scaler.transform(dec_features), dec_y)
     face = np.array(spec['taskIsFace'], bool)
     level = np.array(spec['taskSignal'], float)
     signed = np.where(face, level, -level)
@@ -111,7 +117,7 @@ def compute(spec_path):
         return a, kk, pts.tolist()
 
     def p_face(delta):
-        return clf.predict_proba(scaler.transform(readout_of(task_act, delta, w2, b2)))[:, 1]
+        return clf.predict_proba(scaler.transform(readout_of(task_act, delta, w2, b2, pool)))[:, 1]
 
     base = p_face(zero)
     b50, bk, bpts = x50(base)

@@ -12,9 +12,9 @@ import { decodeModel, listLayers } from '../../core/onnx';
 import { Recorder } from '../../core/engine';
 import { neighbourhoodSelectivity, prepareExperiment, spanSites, sweepSites } from '../../core/stim/experiment';
 import { grayToModelInput, type GrayImage } from '../../core/stim/noise';
-import { OrtStimEngine } from '../../core/stim/ort-engine';
+import { OrtStimEngine, POOL_READOUT } from '../../core/stim/ort-engine';
 import { activatedRadiusMm, AFRAZ_TRAIN, validateStimulation } from '../../core/stim/spread';
-import { bootstrapShifts, largestDrop, summarizeSelectivityShift, type SelectivityShiftSummary } from '../../core/stim/stats';
+import { adviseSweep, bootstrapShifts, largestDrop, summarizeSelectivityShift, type SelectivityShiftSummary, type SweepAdvice } from '../../core/stim/stats';
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 
@@ -63,11 +63,11 @@ export const stim: Command = {
   spec: {
     name: 'stim',
     summary: 'Microstimulation sweep of a vision model (Afraz et al. 2006 in silico): psychometric shift per site and current, with bootstrap CIs → CSV.',
-    usage: 'silico stim --model M.onnx --layer T --readout T --faces DIR[,DIR] --nonfaces DIR[,DIR...] [--out sweep.csv] [--summary stats.json]',
+    usage: 'silico stim --model M.onnx --layer T [--readout pool|T] --faces DIR[,DIR] --nonfaces DIR[,DIR...] [--out sweep.csv] [--summary stats.json]',
     options: {
       model: { type: 'string', short: 'm', value: 'FILE', help: 'Vision model (.onnx) with a 224 px RGB input.', required: true },
       layer: { type: 'string', value: 'TENSOR', help: 'Layer stimulated (the model\'s "IT"), a 4-D [N, C, H, W] activation.', required: true },
-      readout: { type: 'string', value: 'TENSOR', help: 'Downstream layer the face decoder reads (e.g. the global pool).', required: true },
+      readout: { type: 'string', value: 'pool|TENSOR', help: '"pool": the face decoder reads the stimulated layer\'s own channel means (a linear readout of "IT"); or a layer downstream of --layer (e.g. the global pool), through which the stimulation then propagates.', default: 'pool' },
       faces: { type: 'string', value: 'DIRS', help: 'Comma-separated folders of face images.', required: true },
       nonfaces: { type: 'string', value: 'DIRS', help: 'Comma-separated folders of non-face images.', required: true },
       localizer: { type: 'string', value: 'N', help: 'Images per class for the localizer (face selectivity, sheet layout).', default: '24' },
@@ -86,7 +86,7 @@ export const stim: Command = {
       quiet: { type: 'boolean', short: 'q', help: 'No progress on stderr.' },
     },
     examples: [
-      'silico stim -m mobilenetv2-12-fp32.onnx --layer 627_quantized --readout 464_quantized --faces floc/adult,floc/child --nonfaces floc/body,floc/car,floc/house,floc/word,floc/instrument,floc/corridor --sites 24 --summary stats.json',
+      'silico stim -m mobilenetv2-12-fp32.onnx --layer 594_quantized --readout pool --faces floc/adult,floc/child --nonfaces floc/body,floc/car,floc/house,floc/word,floc/instrument,floc/corridor --sites 24 --summary stats.json',
     ],
   },
   async run(options, _positionals, signal) {
@@ -94,7 +94,7 @@ export const stim: Command = {
     // Every argument is checked here, before any image is decoded or any layer recorded.
     const modelPath = requiredString(options, 'model');
     const layer = requiredString(options, 'layer');
-    const readout = requiredString(options, 'readout');
+    const readout = stringOption(options, 'readout') ?? POOL_READOUT;
     const nLoc = integerOption(options, 'localizer', 2) ?? 24;
     const nDec = integerOption(options, 'decoder', 4) ?? 48;
     const nTask = integerOption(options, 'task', 2) ?? 48;
@@ -131,9 +131,10 @@ export const stim: Command = {
     }
     const layers = listLayers(decodeModel(bytes));
     const depth = new Map(layers.map((l) => [l.tensor, l.depth]));
-    for (const t of [layer, readout]) if (!depth.has(t)) throw new UserFacingError(`The model has no layer "${t}".`, 'Run "silico record --model … --list-layers" for the layer names.');
-    if (readout === layer || depth.get(readout)! <= depth.get(layer)!) {
-      throw new UserFacingError(`The readout "${readout}" must come after the stimulated layer "${layer}" in the model.`, 'Pick a later layer, e.g. the global pool of the head.');
+    const pool = readout === POOL_READOUT;
+    for (const t of pool ? [layer] : [layer, readout]) if (!depth.has(t)) throw new UserFacingError(`The model has no layer "${t}".`, 'Run "silico record --model … --list-layers" for the layer names.');
+    if (!pool && (readout === layer || depth.get(readout)! <= depth.get(layer)!)) {
+      throw new UserFacingError(`The readout "${readout}" must come after the stimulated layer "${layer}" in the model.`, `Pick a later layer (e.g. the global pool of the head), or "--readout ${POOL_READOUT}" for the stimulated layer's own channel means.`);
     }
     const params = { ...AFRAZ_TRAIN, frequencyHz, durationMs };
     const sessionOptions = threads ? { intraOpNumThreads: threads } : {};
@@ -179,13 +180,24 @@ export const stim: Command = {
         : null;
     }
     const ciHalf = rows.map((r) => (r.shift_ci_high - r.shift_ci_low) / 2);
+    const advice: Record<string, SweepAdvice> = {};
+    for (const [cur, s] of Object.entries(perCurrent)) {
+      if (s) advice[cur] = adviseSweep(s, { currentUa: Number(cur), decoderAccuracy: decoder.accuracyHighSignal, baselineSlope: baseline.curve.slope });
+    }
     const summary = {
       model: modelPath, layer, readout, seed, repeats, trials: trials.length, bootstrap,
       images: { localizer: nLoc, decoder: nDec, task: nTask },
       decoder: { C: decoder.C, cv: decoder.cv?.losses, trainingTrials: decoder.trials, accuracyHighSignal: decoder.accuracyHighSignal },
       baseline: { x50: boot.baselineX50, slope: baseline.curve.slope, largestDrop: largestDrop(baseline.points), points: baseline.points },
       medianCiHalfWidth: [...ciHalf].sort((a, b) => a - b)[Math.floor(ciHalf.length / 2)],
+      /** CI half-widths of the control sites' shifts (|tissue d′| < 0.5; issue 13 asks ≤ 3 % signal), and the shift range. */
+      controlCiHalfWidth: (() => {
+        const c = ciHalf.filter((_, j) => Math.abs(rows[j].neighbourhood_d_prime) < 0.5).sort((a, b) => a - b);
+        return c.length ? { median: c[Math.floor(c.length / 2)], max: c[c.length - 1], n: c.length } : null;
+      })(),
+      shiftRange: rows.length ? [Math.min(...rows.map((r) => r.shift_percent)), Math.max(...rows.map((r) => r.shift_percent))] : null,
       perCurrent,
+      advice,
     };
     const b = summary.baseline;
     note(`baseline: 50 % point ${b.x50.value.toFixed(1)} % signal [${b.x50.low.toFixed(1)}, ${b.x50.high.toFixed(1)}], slope ${baseline.curve.slope.toFixed(4)}/%, largest drop between levels ${b.largestDrop.toFixed(3)}`, quiet);
@@ -193,6 +205,8 @@ export const stim: Command = {
       if (!s) continue;
       const f = (v: { value: number; low: number; high: number }, d = 2) => `${v.value.toFixed(d)} [${v.low.toFixed(d)}, ${v.high.toFixed(d)}]`;
       note(`${cur} µA, ${s.nSites} sites: r ${f(s.r)}; r(d' ≥ −0.3, n ${s.rInRange.n}) ${f(s.rInRange)}; controls (n ${s.controls.n}) mean ${f(s.controls, 1)} %, SD ${s.controls.sd.toFixed(1)} %; top quarter (n ${s.topQuarter.n}) ${f(s.topQuarter, 1)} %`, quiet);
+      for (const w of advice[cur]?.warnings ?? []) note(`warning: ${w}`, quiet);
+      for (const h of advice[cur]?.hints ?? []) note(`hint: ${h}`, quiet);
     }
     if (summaryPath) writeOutputFile(summaryPath, `${JSON.stringify(summary, null, 1)}\n`);
     const csv = `${Papa.unparse(rows)}\n`;

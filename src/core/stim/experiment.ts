@@ -1,6 +1,6 @@
 /**
  * The microstimulation experiment, independent of the inference engine (onnxruntime-web in a worker, or
- * onnxruntime-node in tests): build the cortical sheet from a localizer, train the face decoder on clean images,
+ * onnxruntime-node in tests): build the cortical sheet from a localizer, train the face decoder on the noisy task,
  * run the noisy face-detection task with and without stimulation, sweep electrode sites, dose–response, controls.
  */
 import Papa from 'papaparse';
@@ -22,8 +22,13 @@ export interface StimEngine {
    * added at the stimulated layer; delta = 0 is the unstimulated model.
    */
   runStimulated(images: FloatTensor, delta: Float32Array): Promise<FloatTensor>;
-  /** Name of the stimulated layer (what `record` must return for `readoutFromLayer`). */
+  /** Name of the stimulated layer. */
   readonly layer?: string;
+  /**
+   * What `record` returns for `readoutFromLayer` (default `layer`): e.g. only the layer's channel means when the
+   * decoder reads those (ort-engine.ts POOL_READOUT), so the task's trials are not kept as whole maps.
+   */
+  readonly taskLayer?: string;
   /**
    * Optional fast path: the same readout computed from already recorded activations of the stimulated layer
    * (only the layers after it run). When present, the task records each trial set once and reuses it.
@@ -94,7 +99,8 @@ export async function readoutFeatures(
   let d = 0;
   const batchSize = control.batchSize ?? 32;
   const groups = batches(images, batchSize);
-  const fast = cacheKey && engine.readoutFromLayer && engine.layer ? { layer: engine.layer, run: engine.readoutFromLayer.bind(engine) } : undefined;
+  const taskLayer = engine.taskLayer ?? engine.layer;
+  const fast = cacheKey && engine.readoutFromLayer && taskLayer ? { layer: taskLayer, run: engine.readoutFromLayer.bind(engine) } : undefined;
   let perEngine = layerCache.get(engine);
   if (!perEngine) layerCache.set(engine, (perEngine = new WeakMap()));
   let cached = cacheKey ? perEngine.get(cacheKey) : undefined;
@@ -181,7 +187,7 @@ export async function trainDecoderWithEngine(
   const trials = afrazTrials(images, isFace, options.seed ?? 2, options.levels ?? DECODER_TRAINING_LEVELS, options.repeats ?? 1);
   const f = await readoutFeatures(engine, trials.map((t) => t.image), new Float32Array(sites), control, 'training decoder', trials);
   let siteSd: Float32Array | undefined;
-  const cached = engine.layer ? layerCache.get(engine)?.get(trials) : undefined;
+  const cached = engine.taskLayer ?? engine.layer ? layerCache.get(engine)?.get(trials) : undefined;
   if (cached) {
     const parts = cached.batches.map((b) => siteResponses(b));
     const nSites = parts[0]?.nSites ?? 0;

@@ -5,17 +5,23 @@
  * rewritten by rewrite.ts, whose per-channel delta is a graph input, so moving the electrode or changing the
  * current never rebuilds a session.
  *
- * Readout (what the face decoder reads): a tensor downstream of the sheet, by default the model's penultimate
- * features (MobileNetV2: the global-average-pooled 1280-d vector, see `defaultReadout`), else its output.
- * When the stimulated layer is itself the model's output (HMAX C2) and no readout is named, the readout is that
- * layer's channel means with the delta added.
+ * Readout (what the face decoder reads), one of:
+ * - `POOL_READOUT` ('pool', the lab's and the CLI's default): the stimulated layer's own spatial mean per channel,
+ *   with the delta added (the delta is uniform over space, so mean(act + delta) = mean(act) + delta exactly). This is
+ *   Brain-Score's view of behaviour as a linear readout of IT (Majaj et al. 2015): the decoder reads the very layer
+ *   that is stimulated, and the stimulation enters the decision linearly. No layer after the sheet runs, and the
+ *   task trials are kept as channel means (`taskLayer`), not as whole maps;
+ * - a tensor downstream of the sheet (e.g. MobileNetV2's global pool `464_quantized`, see `defaultReadout`): the
+ *   layers in between re-run under stimulation;
+ * - nothing: the model's output; when the stimulated layer is itself the model's output (HMAX C2) this is the pool
+ *   readout.
  */
 import type { OrtModule, OrtSession, OrtSessionOptions, OrtTensor } from '../engine/ort';
 import { exposeTensors } from '../onnx/expose';
 import { decodeModel, modelInputs, modelOutputs, type ModelProto } from '../onnx/proto';
 import { UserFacingError, type FloatTensor, type LayerInfo } from '../types';
 import type { StimEngine } from './experiment';
-import { downstreamModel, insertStimulation } from './rewrite';
+import { downstreamModel, insertStimulation, upstreamModel } from './rewrite';
 import { siteResponses } from './sheet';
 
 export type { OrtModule } from '../engine/ort';
@@ -63,8 +69,16 @@ function flatten(v: FloatTensor): FloatTensor {
   return { dims: [n, v.data.length / n], data: v.data };
 }
 
+/** `readout` value: the decoder reads the stimulated layer's own spatial mean per channel (see the file comment). */
+export const POOL_READOUT = 'pool';
+/** Suffix of the pseudo-tensor `record` returns for the stimulated layer's channel means ([N, C, 1, 1]). */
+const POOL_SUFFIX = '#pool';
+
 export interface OrtStimEngineOptions {
-  /** Tensor the decoder reads; default the model's (last) output. Must be downstream of the stimulated layer. */
+  /**
+   * What the decoder reads: `POOL_READOUT` (the stimulated layer's channel means), or a tensor downstream of the
+   * stimulated layer; default the model's (last) output.
+   */
   readout?: string;
   /** Passed to every session (e.g. `{ intraOpNumThreads: 1 }` on onnxruntime-node). */
   sessionOptions?: OrtSessionOptions & Record<string, unknown>;
@@ -75,7 +89,10 @@ export class OrtStimEngine implements StimEngine {
   readonly input: ModelInputSpec;
   private readonly model: ModelProto;
   private readonly outputName: string;
-  private readonly layerIsOutput: boolean;
+  /** The decoder reads the stimulated layer's channel means (+ delta): nothing after the layer runs. */
+  readonly poolReadout: boolean;
+  /** What the task records per trial for the fast path: the channel means of the layer with a pool readout. */
+  readonly taskLayer: string;
   private readonly sessionOptions: OrtSessionOptions | undefined;
   private recordSessions = new Map<string, Promise<OrtSession>>();
   private stimSession: Promise<{ session: OrtSession; deltaInput: string }> | null = null;
@@ -91,13 +108,17 @@ export class OrtStimEngine implements StimEngine {
     options: OrtStimEngineOptions = {},
   ) {
     const { readout, sessionOptions } = options;
-    if (readout !== undefined && readout === layer) throw new UserFacingError('The decoder must read a layer downstream of the stimulated one, not the same layer.');
+    if (readout !== undefined && readout === layer) {
+      throw new UserFacingError(`The decoder cannot read "${layer}" itself; for its channel means use the readout "${POOL_READOUT}", or name a layer downstream of it.`);
+    }
     this.model = decodeModel(modelBytes);
     this.input = imageInputSpec(this.model);
     this.inputSize = this.input.size;
     const outputs = modelOutputs(this.model);
-    this.outputName = readout ?? outputs[outputs.length - 1]?.name ?? '';
-    this.layerIsOutput = outputs.some((o) => o.name === layer) && !readout;
+    const pool = readout === POOL_READOUT;
+    this.outputName = (pool ? undefined : readout) ?? outputs[outputs.length - 1]?.name ?? '';
+    this.poolReadout = pool || (outputs.some((o) => o.name === layer) && !readout);
+    this.taskLayer = this.poolReadout ? `${layer}${POOL_SUFFIX}` : layer;
     this.sessionOptions = sessionOptions;
   }
 
@@ -127,26 +148,32 @@ export class OrtStimEngine implements StimEngine {
     return new this.ort.Tensor('float32', delta, [1, delta.length, 1, 1]);
   }
 
-  /** Readout when the sheet layer is the model's output: its channel means plus the delta. */
+  /** The pool readout: the layer's channel means plus the delta (any [N, C, …] activation, pooled or not). */
   private shiftedMeans(activation: FloatTensor, delta: Float32Array): FloatTensor {
     const r = siteResponses(activation);
     for (let i = 0; i < r.nImages; i++) for (let c = 0; c < r.nSites; c++) r.data[i * r.nSites + c] += delta[c];
     return { dims: [r.nImages, r.nSites], data: r.data };
   }
 
+  /** Activations of `layers`; `taskLayer` of a pool readout comes back as the layer's channel means [N, C, 1, 1]. */
   async record(images: FloatTensor, layers: string[]): Promise<Record<string, FloatTensor>> {
-    const key = layers.join('\n');
+    const tensors = [...new Set(layers.map((l) => (l.endsWith(POOL_SUFFIX) ? l.slice(0, -POOL_SUFFIX.length) : l)))];
+    const key = tensors.join('\n');
     let s = this.recordSessions.get(key);
     if (!s) {
-      s = this.session(exposeTensors(this.model, layers));
+      s = this.session(upstreamModel(exposeTensors(this.model, tensors), tensors));
       this.recordSessions.set(key, s);
     }
-    const out = await (await s).run({ [this.input.name]: this.modelInput(images) }, layers);
-    return Object.fromEntries(layers.map((l) => [l, copy(out[l])]));
+    const out = await (await s).run({ [this.input.name]: this.modelInput(images) }, tensors);
+    return Object.fromEntries(layers.map((l) => {
+      if (!l.endsWith(POOL_SUFFIX)) return [l, copy(out[l])];
+      const r = siteResponses(copy(out[l.slice(0, -POOL_SUFFIX.length)]));
+      return [l, { dims: [r.nImages, r.nSites, 1, 1], data: r.data }];
+    }));
   }
 
   async runStimulated(images: FloatTensor, delta: Float32Array): Promise<FloatTensor> {
-    if (this.layerIsOutput) {
+    if (this.poolReadout) {
       this.checkDelta(delta);
       return this.shiftedMeans((await this.record(images, [this.layer]))[this.layer], delta);
     }
@@ -160,11 +187,12 @@ export class OrtStimEngine implements StimEngine {
   }
 
   /**
-   * Fast path used by experiment.ts: the readout from already recorded activations of the sheet layer, running
-   * only the layers after it (rewrite.ts downstreamModel), so a sweep records each trial once.
+   * Fast path used by experiment.ts: the readout from already recorded activations (`taskLayer`) of the sheet
+   * layer, running only the layers after it (rewrite.ts downstreamModel), or none with a pool readout, so a sweep
+   * records each trial once.
    */
   async readoutFromLayer(activation: FloatTensor, delta: Float32Array): Promise<FloatTensor> {
-    if (this.layerIsOutput) {
+    if (this.poolReadout) {
       this.checkDelta(delta);
       return this.shiftedMeans(activation, delta);
     }

@@ -138,3 +138,41 @@ export function downstreamModel(modelBytes: Uint8Array, tensor: string, outputs:
   graph.valueInfo = [];
   return encodeModel(model);
 }
+
+/**
+ * Only what `outputs` need: the nodes upstream of them (and the initializers those read), with `outputs` as the only
+ * graph outputs. onnxruntime runs every node of a session whatever is fetched, so a recording session cut at the
+ * stimulated layer skips the rest of the network (MobileNetV2 to block 14: about a third less work). Graphs with
+ * control flow (If/Loop bodies read outer values by name) are returned whole.
+ */
+export function upstreamModel(modelBytes: Uint8Array, outputs: string[]): Uint8Array {
+  const model = decodeModel(modelBytes);
+  const graph: GraphProto = model.graph!;
+  const nodes = graph.node ?? [];
+  if (nodes.some((n) => (n.attribute ?? []).some((a) => a.g || (a.graphs ?? []).length))) return modelBytes;
+  const producerOf = new Map<string, number>();
+  nodes.forEach((n, i) => (n.output ?? []).forEach((o) => o && producerOf.set(o, i)));
+  const declared = new Map((graph.output ?? []).map((o) => [o.name ?? '', o]));
+  if (!outputs.every((o) => declared.has(o))) throw new UserFacingError(`Not graph outputs: ${outputs.filter((o) => !declared.has(o)).join(', ')}.`);
+  const keep = new Set<number>();
+  const stack = [...outputs];
+  const seen = new Set<string>();
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    const p = producerOf.get(v);
+    if (p === undefined || keep.has(p)) continue;
+    keep.add(p);
+    stack.push(...(nodes[p].input ?? []));
+  }
+  graph.node = nodes.filter((_, i) => keep.has(i));
+  const used = new Set(graph.node.flatMap((n) => n.input ?? []));
+  const dropped = new Set((graph.initializer ?? []).filter((t) => !used.has(t.name ?? '')).map((t) => t.name ?? ''));
+  graph.initializer = (graph.initializer ?? []).filter((t) => !dropped.has(t.name ?? ''));
+  // Old IR versions also list initializers as graph inputs: those of dropped weights go too.
+  graph.input = (graph.input ?? []).filter((i) => !dropped.has(i.name ?? ''));
+  graph.output = outputs.map((o) => declared.get(o)!);
+  graph.valueInfo = (graph.valueInfo ?? []).filter((v) => seen.has(v.name ?? ''));
+  return encodeModel(model);
+}

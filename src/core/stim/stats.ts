@@ -268,11 +268,19 @@ export function adviseSweep(summary: SelectivityShiftSummary, context: { current
   if (c.n >= 2 && c.low > 0 === c.high > 0 && Math.abs(c.value) > 2) {
     warnings.push(`Stimulating non-selective sites biases choices on its own (control mean ${c.value.toFixed(1)} %, 95 % CI ${c.low.toFixed(1)} to ${c.high.toFixed(1)}); Afraz et al. saw +0.3 %.`);
   }
+  const shallow = context.baselineSlope !== undefined && Math.abs(context.baselineSlope) < 0.01;
+  const why = shallow ? ` The baseline curve is shallow (slope ${context.baselineSlope!.toFixed(4)} per % signal), so small changes in P("face") become large shifts.` : '';
+  if (c.n >= 2 && Number.isFinite(c.sd) && c.sd > 4) {
+    warnings.push(`Control sites (|d′| < 0.5) spread widely: SD ${c.sd.toFixed(1)} % against Afraz's 3.0 %.${why}`);
+  }
+  if (t.n >= 1 && t.value > 3 * 4.8) {
+    warnings.push(`The shifts are much larger than the monkeys': the most selective quarter moves ${t.value.toFixed(1)} % against Afraz's +4.8 %.${why}`);
+  }
   const absent = !(t.low > 0) || !(summary.r.low > 0);
   if (absent) {
     if (context.currentUa < 25) hints.push(`The current is low (${context.currentUa} µA activates ${Math.sqrt(context.currentUa / 675).toFixed(2)} mm): try Afraz's 50 µA or the dose–response.`);
     if (context.decoderAccuracy !== undefined && context.decoderAccuracy < 0.75) hints.push(`The decoder is weak (${(100 * context.decoderAccuracy).toFixed(0)} % correct at ≥ 50 % signal): the readout carries little face information on noisy images, so more images or another readout layer may help.`);
-    if (context.baselineSlope !== undefined && Math.abs(context.baselineSlope) < 0.01) hints.push(`The baseline curve is shallow (slope ${context.baselineSlope.toFixed(4)} per % signal): small changes in P("face") become large, noisy shifts.`);
+    if (shallow && !warnings.some((w) => w.includes('shallow'))) hints.push(`The baseline curve is shallow (slope ${context.baselineSlope!.toFixed(4)} per % signal): small changes in P("face") become large, noisy shifts.`);
     hints.push('Try another layer as IT: the sites must both be face-selective and feed the readout the decoder uses.');
   }
   return { warnings, hints };
