@@ -1,24 +1,11 @@
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { main } from '../../src/cli/main';
 import { cogganBundle } from '../../src/core/data/loaders';
 import { normalise, findBenchmark } from '../../src/core/benchmarks';
 import { SHARED } from '../support/shared';
-
-async function silico(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { silicoInProcess as silico } from '../support/cli';
 
 const CI = process.env.CI === 'true';
 const cogganDir = join(SHARED, 'data/vision/coggan2024-fmri');
@@ -75,6 +62,9 @@ describe('silico report', () => {
       expect(text.startsWith('<svg')).toBe(true);
       expect(text).toContain('Published reference numbers (not computed here');
       expect(text).toContain('Coggan2024.IT-rdm @1');
+      // Each live model is named with what it is (e.g. the untrained baseline's re-draw), apart from the published list.
+      expect(text).toContain('Live models (computed here, same recipe and committed layers):');
+      expect(text.indexOf('Live models')).toBeLessThan(text.indexOf('Published reference numbers'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,23 +5,16 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../../src/cli/main';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { encodePng } from '../../src/core/data/png';
 import { hasShared, sharedPath } from '../support/shared';
+import { silicoInProcess } from '../support/cli';
 
+/** The CLI in-process, timed: argument errors must come before any work. */
 async function silico(args: string[]): Promise<{ code: number; stderr: string; ms: number }> {
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
   const t0 = performance.now();
-  try {
-    const code = await main(args);
-    return { code, stderr, ms: performance.now() - t0 };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const r = await silicoInProcess(args);
+  return { code: r.code, stderr: r.stderr, ms: performance.now() - t0 };
 }
 
 let dir: string;

@@ -7,6 +7,13 @@
  *     (ridge on every layer with Brain-Score's 10 folds; cowley-all-pls: the same with PLS)
  *   npx tsx tools/bench/acceptance.ts run rsa     mobilenetv2|hmax|untrained   → $OUT/rsa-<model>.json
  *   npx tsx tools/bench/acceptance.ts report                                    → Markdown tables on stdout
+ *   npx tsx tools/bench/acceptance.ts independent cowley|coggan [LAYERS]        → $OUT/independent-<part>.json
+ *     Issue 11's acceptance check: `silico score --max-features none` (full, unpooled MobileNetV2 layers) against
+ *     an independent reimplementation of Brain-Score's recipes (tools/python/brainscore_reference.py: its own
+ *     splits, PLS, ceiling, Coggan unit selection and RSM, reading the neural data itself). Only features cross
+ *     over (one .npy per layer, recorded here with onnxruntime-node by the CLI's feature code); prints the max
+ *     |difference| per layer and region. cowley: Cowley2023.V4-pls on COWLEY_CHECK_LAYERS (or LAYERS,
+ *     comma-separated); coggan: the four Coggan2024 regions on every layer but the logits.
  * OUT = $SILICO_ACCEPTANCE_OUT or /tmp/silico-acceptance. Scores only; no data is written into the repo.
  *
  * Protocol
@@ -22,8 +29,14 @@
  * - Kriegeskorte 2008 (92 images): Pearson between model RDM and monkey / human IT RDM (upper triangle; one
  *   RDM each, so raw only). All layers.
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { main as silicoMain } from '../../src/cli/main';
+import { placementPrepare } from '../../src/cli/benchmark';
+import { writeNpy } from '../../src/core/data/npy';
+import { findBenchmark } from '../../src/core/benchmarks';
 import { sharedPath } from '../../tests/support/shared';
 import { cowleyBundle, cogganBundle, kriegeskorteBundle } from '../../src/core/data/loaders';
 import { readBundle, stimulusBytes, type Benchmark } from '../../src/core/data/bundle';
@@ -130,6 +143,90 @@ async function run(part: string, modelName: ModelName): Promise<void> {
   process.stderr.write(`wrote ${file}\n`);
 }
 
+// ------------------------------------------------------------------ independent reimplementation check
+
+/** Cowley layers for the independent check: a large early layer (block 2 output, 24×56×56 = 75,264 features) to the global pool. */
+const COWLEY_CHECK_LAYERS = ['489_quantized', '339_quantized', '382_quantized', '426_quantized', '452_quantized', '464_quantized'];
+const PYTHON = process.env.SILICO_PYTHON ?? '/usr/bin/python3';
+const REFERENCE = join(import.meta.dirname, '../python/brainscore_reference.py');
+
+interface CheckRow { layer: string; label: string; region: string; silico: { raw: number; ceiling: number; ceiled: number }; reference: { raw: number; ceiling: number; ceiled: number }; diff: number }
+
+function writeBundleFolder(files: Map<string, Uint8Array>, dir: string): void {
+  for (const [p, bytes] of files) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), bytes);
+  }
+}
+
+async function independent(part: string, only?: string[]): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), 'silico-independent-'));
+  try {
+    const model = loadModel('mobilenetv2');
+    const modelPath = sharedPath('models/mobilenetv2-12-fp32.onnx');
+    const cow = part === 'cowley';
+    const dataDir = sharedPath(cow ? 'data/vision/cowley2023-v4' : 'data/vision/coggan2024-fmri');
+    const files = cow
+      ? cowleyBundle(new Map([`images_${COWLEY_SESSION}.zip`, `responses_avg_${COWLEY_SESSION}.npy`, `responses_raw_${COWLEY_SESSION}.npy`].map((f) => [f, new Uint8Array(readFileSync(join(dataDir, f)))])), COWLEY_SESSION)
+      : cogganBundle(readFolder(dataDir));
+    const bench = readBundle(files);
+    const defs = (cow ? ['Cowley2023.V4-pls'] : ['Coggan2024.V1-rdm', 'Coggan2024.V2-rdm', 'Coggan2024.V4-rdm', 'Coggan2024.IT-rdm']).map((id) => findBenchmark(id)!);
+    const layers = (only ?? (cow ? COWLEY_CHECK_LAYERS : model.layers.filter((l) => l.kind !== 'logits').map((l) => l.tensor)));
+    const labels = new Map(model.layers.map((l) => [l.tensor, l.label]));
+    // 1. Features: full layers, images placed as the definitions say, one float32 .npy per layer.
+    const featureDir = join(tmp, 'features');
+    mkdirSync(featureDir);
+    const images = bench.manifest.stimuli.map((s) => ({ name: s.id, bytes: stimulusBytes(bench, s) }));
+    const index: { images: string[]; layers: { layer: string; file: string }[] } = { images: images.map((i) => i.name), layers: [] };
+    const t0 = performance.now();
+    for (let start = 0; start < layers.length; start += 8) {
+      const acts = await recordImages(await loadOrtNode(), model.bytes, images, {
+        layers: layers.slice(start, start + 8), preprocess: model.preprocess, batchSize: 16, maxFeatures: undefined, prepare: placementPrepare(defs[0].placement, model.preprocess),
+      });
+      for (const a of acts) {
+        const file = `${index.layers.length}.npy`;
+        writeFileSync(join(featureDir, file), writeNpy(a.data, [a.dims[0], a.data.length / a.dims[0]], 'f4'));
+        index.layers.push({ layer: a.layer, file });
+      }
+    }
+    writeFileSync(join(featureDir, 'index.json'), JSON.stringify(index));
+    process.stderr.write(`features of ${layers.length} layers recorded in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+    // 2. The independent reference (Python): features + the shared data folder, nothing else.
+    const t1 = performance.now();
+    // REFERENCE_SEED=2 (say) gives the reference other splits and ceiling halves than Brain-Score's random_state=1: the split noise.
+    const seed = process.env.REFERENCE_SEED ?? '1';
+    const py = spawnSync(PYTHON, [REFERENCE, part, '--features', featureDir, '--data', dataDir, '--session', COWLEY_SESSION, '--seed', seed], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] });
+    if (py.status !== 0) throw new Error(`brainscore_reference.py failed (${py.status ?? py.signal})`);
+    const ref = JSON.parse(py.stdout.replace(/\bNaN\b/g, 'null')) as { layers: Record<string, Record<string, { raw: number; ceiling: number; ceiled: number }>> };
+    process.stderr.write(`reference: ${((performance.now() - t1) / 1000).toFixed(0)} s\n`);
+    // 3. silico score on the same bundle, full layers (it records its own features).
+    const bundleDir = join(tmp, 'bundle');
+    writeBundleFolder(files, bundleDir);
+    const scores = join(tmp, 'scores.json');
+    const t2 = performance.now();
+    const code = await silicoMain(['score', '--model', modelPath, '--bundle', bundleDir, '--metric', cow ? 'pls' : 'rsa', '--benchmark', defs.map((d) => d.id).join(','), '--layers', layers.join(','), '--max-features', 'none', '--out', scores, '--quiet']);
+    if (code !== 0) throw new Error(`silico score exited with ${code}`);
+    process.stderr.write(`silico score: ${((performance.now() - t2) / 1000).toFixed(0)} s\n`);
+    const rows = JSON.parse(readFileSync(scores, 'utf8')) as { layer: string; region: string; raw: number; ceiling: number; ceiled: number }[];
+    const out: CheckRow[] = [];
+    for (const r of rows) {
+      const x = ref.layers[r.layer]?.[r.region];
+      if (!x) throw new Error(`the reference has no score for ${r.layer} ${r.region}`);
+      const diff = Math.max(Math.abs(r.raw - x.raw), Math.abs(r.ceiling - x.ceiling), Math.abs((r.ceiled ?? NaN) - x.ceiled));
+      out.push({ layer: r.layer, label: labels.get(r.layer) ?? r.layer, region: r.region, silico: { raw: r.raw, ceiling: r.ceiling, ceiled: r.ceiled }, reference: { raw: x.raw, ceiling: x.ceiling, ceiled: x.ceiled }, diff });
+    }
+    for (const r of out) process.stdout.write(`${r.label.padEnd(32)} ${r.region.padEnd(3)} silico ceiled ${f3(r.silico.ceiled)} raw ${r.silico.raw.toFixed(4)} | reference ceiled ${f3(r.reference.ceiled)} raw ${r.reference.raw.toFixed(4)} | max |diff| ${r.diff.toExponential(2)}\n`);
+    const worst = out.reduce((a, b) => (b.diff > a.diff || !Number.isFinite(b.diff) ? b : a));
+    process.stdout.write(`${part}: ${out.length} layer × region scores; max |difference| (raw, ceiling, ceiled) ${worst.diff.toExponential(2)} at ${worst.label} ${worst.region}; acceptance bound 0.02 → ${worst.diff <= 0.02 ? 'PASS' : 'FAIL'}${seed === '1' ? '' : ` (reference splits random_state=${seed})`}\n`);
+    const file = join(OUT, `independent-${part}${only ? `-${only.length === 1 ? only[0] : `${only.length}-layers`}` : ''}${seed === '1' ? '' : `-seed${seed}`}.json`);
+    writeFileSync(file, JSON.stringify(out, null, 1));
+    process.stderr.write(`wrote ${file}\n`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 // ------------------------------------------------------------------ report
 
 type Row = LayerRegionScore & { label?: string; reduction?: string };
@@ -199,5 +296,6 @@ function report(): void {
 
 const [cmd, part, model] = process.argv.slice(2);
 if (cmd === 'run') await run(part, model as ModelName);
+else if (cmd === 'independent') await independent(part, model?.split(','));
 else if (cmd === 'report') report();
-else process.stderr.write('usage: acceptance.ts run cowley|cowley-extra|cowley-all|cowley-all-pls|rsa mobilenetv2|hmax|untrained  |  acceptance.ts report\n');
+else process.stderr.write('usage: acceptance.ts run cowley|cowley-extra|cowley-all|cowley-all-pls|rsa mobilenetv2|hmax|untrained  |  acceptance.ts report  |  acceptance.ts independent cowley|coggan [LAYERS]\n');

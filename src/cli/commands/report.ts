@@ -12,8 +12,8 @@ import { readBundle, stimulusBytes, type Benchmark } from '../../core/data/bundl
 import { cogganBundle, cowleyBundle, kriegeskorteBundle } from '../../core/data/loaders';
 import { BENCHMARKS, benchmarksForBundle, findBenchmark, provenance, recipeLabel, formulaLabel, placementLabel, type BenchmarkDefinition } from '../../core/benchmarks';
 import { commitFromScores, newCache, scoreHalves, selectionHalves, type DefinitionScore } from '../../core/benchmarks/run';
-import { cardEntry, cardSvg, newCard, type CardEntry, type CardModel } from '../../core/benchmarks/card';
-import { randomizeWeights } from '../../../tools/bench/untrained';
+import { cardEntry, cardSvg, newCard, untrainedName, UNTRAINED_DESCRIPTION, type CardEntry, type CardModel } from '../../core/benchmarks/card';
+import { randomizeWeights } from '../../core/onnx/untrained';
 
 function readFolder(root: string): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
@@ -120,9 +120,9 @@ export const report: Command = {
           continue;
         }
         models.push({
-          model: { ...main, name: `${main.name} (untrained)`, bytes: randomizeWeights(main.bytes, 0) },
+          model: { ...main, name: untrainedName(main.name, 0), bytes: randomizeWeights(main.bytes, 0) },
           role: 'baseline',
-          description: 'the same graph, conv/linear weights Kaiming-normal (seed 0), biases 0, BatchNorm identity',
+          description: UNTRAINED_DESCRIPTION,
         });
       } else throw new UserFacingError(`--baselines takes hmax, untrained or none, got "${b}".`);
     }
@@ -130,7 +130,7 @@ export const report: Command = {
     const cardModels: CardModel[] = [];
     for (const { model, role, description } of models) {
       // The untrained baseline shares the model's graph, so it is scored on the same candidate layers.
-      const candidates = model.bytes === main.bytes || model.name.endsWith('(untrained)') ? selectLayers(model.layers, listOption(options, 'layers')) : model.layers;
+      const candidates = model.bytes === main.bytes || model.name === untrainedName(main.name, 0) ? selectLayers(model.layers, listOption(options, 'layers')) : model.layers;
       const layers = candidates.filter((l) => l.kind !== 'logits' || candidates.length === 1);
       const labels = new Map(model.layers.map((l) => [l.tensor, l.label]));
       const entries: CardEntry[] = [];

@@ -48,6 +48,12 @@ export interface ReportCard {
   notes: string[];
 }
 
+/** What a card says about the untrained baseline (src/core/onnx/untrained.ts), in the CLI and the app alike. */
+export const UNTRAINED_DESCRIPTION = 'untrained: same architecture, random weights, seed 0 (conv/linear weights Kaiming-normal, biases 0, BatchNorm identity)';
+
+/** The card name of a model's untrained baseline. */
+export const untrainedName = (model: string, seed = 0): string => `${model} (untrained, seed ${seed})`;
+
 export function cardEntry(r: CommittedResult, labels: Map<string, string>, prov: ScoreProvenance): CardEntry {
   const def = findBenchmark(r.benchmark)!;
   return {
@@ -96,7 +102,12 @@ export function cardSvg(card: ReportCard): string {
   lines.push({ text: `Silico report card · ${main?.model ?? ''}`, bold: true, size: 18 });
   lines.push({ text: `${card.appVersion} · ${card.created.slice(0, 10)} · live results (this machine)`, color: '#555' });
   lines.push({ text: '' });
+  // Every live model with what it is (a baseline's description says how it was made, e.g. the untrained re-draw).
+  lines.push({ text: 'Live models (computed here, same recipe and committed layers):', bold: true });
+  for (const m of card.models) lines.push({ text: `  ${m.model}${m.role === 'baseline' ? ' (baseline)' : ''}: ${m.description}`, color: m.role === 'baseline' ? '#666' : '#000', size: 11 });
+  lines.push({ text: '' });
   const benchmarks = [...new Set(card.models.flatMap((m) => m.entries.map((e) => e.benchmark)))];
+  const nameWidth = Math.min(40, Math.max(22, ...card.models.map((m) => m.model.length)));
   for (const b of benchmarks) {
     const first = card.models.flatMap((m) => m.entries).find((e) => e.benchmark === b)!;
     lines.push({ text: `${b} @${first.version}   ceiled = ${first.formula}`, bold: true });
@@ -104,7 +115,7 @@ export function cardSvg(card: ReportCard): string {
       const e = m.entries.find((x) => x.benchmark === b);
       if (!e) continue;
       lines.push({
-        text: `  ${m.model.padEnd(22).slice(0, 22)} committed ${fmt(e.ceiled)} ± ${fmt(e.sem)}${e.clipped ? ' (clipped)' : ''}  raw ${fmt(e.raw)}  ceiling ${fmt(e.ceiling)}  layer ${e.committedLabel}   | optimistic ${fmt(e.optimisticCeiled)} (${e.optimisticLayer})`,
+        text: `  ${m.model.padEnd(nameWidth).slice(0, nameWidth)} committed ${fmt(e.ceiled)} ± ${fmt(e.sem)}${e.clipped ? ' (clipped)' : ''}  raw ${fmt(e.raw)}  ceiling ${fmt(e.ceiling)}  layer ${e.committedLabel}   | optimistic ${fmt(e.optimisticCeiled)} (${e.optimisticLayer})`,
         color: m.role === 'baseline' ? '#666' : '#000',
       });
     }

@@ -1,8 +1,10 @@
 /**
  * The Report page's in-browser run: pick a model (HMAX or one from the model cache), run every benchmark
  * stored in this browser that has a versioned definition, with committed layers, beside HMAX computed live as
- * the baseline, and build the same card the CLI builds (src/core/benchmarks/card.ts). Recording runs in the
- * model worker, scoring in the compute worker; layers are thinned to a budget so a run takes minutes.
+ * the baseline, and — when the model is an ONNX file — its untrained twin (the same graph with seeded random
+ * weights, src/core/onnx/untrained.ts, as `silico report --baselines untrained`), and build the same card the CLI
+ * builds (src/core/benchmarks/card.ts). Recording runs in the model worker, scoring in the compute worker; layers
+ * are thinned to a budget so a run takes minutes.
  */
 import { BUILTIN_MODELS, IMAGENET_PREPROCESS, preprocessForInput, type ImagePreprocessSpec } from '../../../core/catalog/models';
 import { findCatalogEntry } from '../../../core/catalog/models';
@@ -13,15 +15,21 @@ import { runScoring } from '../../compute';
 import { runPlacement, type LayerRegionScore } from '../../../core/predictivity/scoring';
 import type { LoadedBenchmark } from '../../../core/predictivity/benchmarks';
 import { allBenchmarkOptions, type BenchmarkOption } from '../../labs/predictivity/sources';
-import { newCard, type CardEntry, type CardModel, type ReportCard } from '../../../core/benchmarks/card';
+import { newCard, untrainedName, UNTRAINED_DESCRIPTION, type CardEntry, type CardModel, type ReportCard } from '../../../core/benchmarks/card';
 import { cardEntriesFromScores, definitionMetrics, thinLayers } from '../../../core/benchmarks/live-card';
+import { ModelCache } from '../../../core/store/cache';
 
 export interface ReportModelOption {
   key: string;
   name: string;
   source: ModelSource;
   detail: string;
+  /** The untrained baseline of `of` (same graph, random weights, seed 0): made from its cached bytes when run. */
+  untrainedOf?: ReportModelOption;
 }
+
+/** Seed of the untrained baseline's weights (the CLI's too). */
+export const UNTRAINED_SEED = 0;
 
 const HMAX = BUILTIN_MODELS.find((m) => m.id === 'hmax');
 const HMAX_KEY = 'builtin:hmax';
@@ -92,14 +100,30 @@ export class ReportRun {
       }
       if (!benches.length) throw Object.assign(new Error('None of the chosen benchmarks has a versioned definition.\nOnly known data sets (Cowley 2023, MajajHong 2015, FreemanZiemba 2013, Coggan 2024, Kriegeskorte 2008) have one.'), { name: 'UserFacingError' });
       const main = this.models.find((m) => m.key === this.modelKey)!;
+      const extraNotes: string[] = [];
       const runs: { opt: ReportModelOption; role: 'model' | 'baseline'; description: string }[] = [{ opt: main, role: 'model', description: main.key === HMAX_KEY ? 'HMAX (Serre et al. 2007), built in' : `${main.name} (${main.detail})` }];
       if (main.key !== HMAX_KEY) runs.push({ opt: this.models[0], role: 'baseline', description: 'HMAX (Serre et al. 2007), built in' });
+      // The untrained baseline needs the model as an ONNX file (HMAX is built in code, like `silico report --model hmax`).
+      if ('cachedId' in main.source) {
+        runs.push({ opt: { key: `untrained:${main.key}`, name: untrainedName(main.name, UNTRAINED_SEED), source: main.source, detail: 'random weights', untrainedOf: main }, role: 'baseline', description: UNTRAINED_DESCRIPTION });
+      } else {
+        extraNotes.push(`Untrained baseline: not computed — it re-draws the weights of an ONNX file, and ${main.name} is built into Silico (pick a model from your model cache).`);
+        this.notes = [...this.notes, extraNotes[0]];
+      }
       // Work units for the progress bar: one per (model, benchmark, layer) recorded and per (…, metric) scored.
       const passes = benches.reduce((s, b) => s + definitionMetrics(b.scoring.definitions!).length, 0);
       const loaded: { m: LoadedModel; layers: string[]; all: number }[] = [];
-      for (const r of runs) {
-        this.phase = `loading ${r.opt.name}`;
-        const m = await loadModel(r.opt);
+      for (const r of [...runs]) {
+        this.phase = r.opt.untrainedOf ? `${r.opt.name}: drawing random weights (seed ${UNTRAINED_SEED})` : `loading ${r.opt.name}`;
+        const m = r.opt.untrainedOf ? await loadUntrained(r.opt.untrainedOf, loaded[0].m) : await loadModel(r.opt);
+        if (controller.signal.aborted) throw Object.assign(new Error('Cancelled'), { name: 'CancelledError' });
+        if (typeof m === 'string') {
+          // No untrained baseline for this model (said on the card); the others still run.
+          runs.splice(runs.indexOf(r), 1);
+          extraNotes.push(m);
+          this.notes = [...this.notes, m];
+          continue;
+        }
         const candidates = m.layers.filter((l) => l.kind !== 'logits' || m.layers.length === 1);
         loaded.push({ m, layers: thinLayers(candidates, Math.max(1, this.maxLayers)).map((l) => l.tensor), all: candidates.length });
       }
@@ -157,6 +181,7 @@ export class ReportRun {
       this.card = newCard('silico web app', cardModels, [
         ...loaded.map((l, k) => `${runs[k].opt.name}: candidate layers: ${l.layers.length} of ${l.all} (evenly spaced; the CLI scores all of them).`),
         'Features: full layers as the model worker records them, flattened per image (as Brain-Score).',
+        ...extraNotes,
       ]);
       this.phase = 'done';
     } catch (e) {
@@ -182,6 +207,25 @@ async function loadModel(o: ReportModelOption): Promise<LoadedModel> {
     const m = await engine.loadModel({ bytes: { name: HMAX?.name ?? 'HMAX', model: bytes.slice() } }, { ep: settings.ep });
     return { ...m, layers: listLayers(decodeModel(bytes)), preprocess: m.preprocess ?? HMAX?.preprocess };
   }
+}
+
+/**
+ * The model's untrained twin: its cached .onnx bytes with the weights re-drawn (seeded Kaiming-normal, as the CLI),
+ * loaded as a new model that keeps the trained model's preprocessing and layer names. A string: why there is none.
+ */
+async function loadUntrained(o: ReportModelOption, trained: LoadedModel): Promise<LoadedModel | string> {
+  if (!('cachedId' in o.source)) return `Untrained baseline: not computed — it re-draws the weights of an ONNX file, and ${o.name} is built in.`;
+  const hit = await new ModelCache().get(o.source.cachedId);
+  if (!hit) throw Object.assign(new Error(`"${o.name}" is no longer in the model cache.`), { name: 'UserFacingError' });
+  const onnx = hit.files.filter((f) => f.path.endsWith('.onnx'));
+  if (onnx.length !== 1 || hit.files.some((f) => !f.path.endsWith('.onnx') && !f.path.endsWith('tokenizer.json'))) {
+    return `Untrained baseline: not computed — it re-draws weights stored inside one .onnx file, and ${o.name} keeps them in external data files.`;
+  }
+  // The re-draw runs on this thread (0.9 s for MobileNetV2's 3.5 M weights in Node); loaded on demand.
+  const { randomizeWeights } = await import('../../../core/onnx/untrained');
+  const bytes = randomizeWeights(onnx[0].data, UNTRAINED_SEED);
+  const m = await getEngine().loadModel({ bytes: { name: untrainedName(o.name, UNTRAINED_SEED), model: bytes } }, { ep: settings.ep });
+  return { ...m, name: untrainedName(o.name, UNTRAINED_SEED), preprocess: trained.preprocess ?? m.preprocess };
 }
 
 function preprocessFor(m: LoadedModel): ImagePreprocessSpec {
