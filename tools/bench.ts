@@ -2,8 +2,8 @@
  * `npm run bench`: speed and memory of the browser engine against native references, in one run.
  *   (a) recording MobileNetV2 (all layers, batch 32) in the built app's model worker (SILICO_DIST, default dist/; build
  *       it first) on WASM in headless Chromium vs onnxruntime-node; and the renderer's peak RSS
- *   (b) ridge-CV scoring of all MobileNetV2 layers on a Cowley V4 session: silico metrics vs scikit-learn,
- *       plus scaling with stimuli (400 → 1200) and features (1k → 100k)
+ *   (b) ridge-CV scoring of all MobileNetV2 layers on a Cowley V4 session: silico metrics (as the app scores them,
+ *       on a pool of one worker per core) vs scikit-learn, plus scaling with stimuli (400 → 1200) and features (1k → 100k)
  *   (c) the Language lab's worker (same build) loading untrained GPT-2 small (124M) and computing sentence features
  *       (every sweep layer + surprisal), sentences/s vs the same engine on onnxruntime-node; and the renderer's peak RSS
  *   (d) GPT-2 small int8 in the transformers.js layout (decoder_model_quantized) on onnxruntime-web vs -node: speed
@@ -28,7 +28,7 @@ import { buildGpt2Model, GPT2_SIZES, gpt2ParamCount } from '../src/core/onnx/gpt
 import { openAppBench, openLanguageBench, type AppRecording } from './bench/web';
 import { timeOrtRuns, type TimingResult } from './bench/ort-timing';
 import { loadTokenizer } from '../src/core/text/tokenizer';
-import { SentenceEngine } from '../src/core/language/sentence-engine';
+import { planBatches, RUN_SENTENCES, RUN_TOKENS, SentenceEngine } from '../src/core/language/sentence-engine';
 import { templateSentences } from '../src/core/language/demo-pool';
 import type { OrtModule, OrtSession } from '../src/core/engine';
 import { runScoringBench } from './bench/scoring';
@@ -119,11 +119,11 @@ async function benchGpt2(rows: BenchRow[]): Promise<void> {
     await engine.dispose();
     const webSps = (1000 * sentences.length) / Math.min(...webMs);
     const nodeSps = (1000 * sentences.length) / Math.min(...nodeMs);
-    // Weights plus one inference run's outputs (logits and every recorded layer, batches of 4 as the lab runs them).
+    // Weights plus one inference run's outputs (logits and every recorded layer, in the runs the lab's engine makes).
     const tokens = sentences.map((s) => tokenizer.encode(s).length + 1);
     let runBytes = 0;
-    for (let i = 0; i < tokens.length; i += 4) {
-      const chunk = tokens.slice(i, i + 4);
+    for (const [start, end] of planBatches(tokens, RUN_SENTENCES, RUN_TOKENS)) {
+      const chunk = tokens.slice(start, end);
       runBytes = Math.max(runBytes, chunk.length * Math.max(...chunk) * (50257 + lm.layers.length * size.nEmbd) * 4);
     }
     const needed = model.byteLength + runBytes;

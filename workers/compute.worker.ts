@@ -1,5 +1,6 @@
 /**
- * The compute worker: scoring jobs of the Predictivity lab off the main thread. tfjs runs on WebGPU when
+ * A compute worker: scoring jobs of the Predictivity lab off the main thread. The app runs a pool of them, one
+ * per core, each scoring one layer at a time (src/ui/compute.ts, src/core/predictivity/pool.ts). tfjs runs on WebGPU when
  * there is a hardware adapter (Gram matrices and RDMs via src/core/metrics/gpu.ts, float32), otherwise the
  * CPU float64 path of src/core/metrics is used. A failing GPU step falls back to the CPU and says so.
  */
@@ -17,10 +18,20 @@ import { rdm } from '../src/core/metrics/rsa';
 import type { Matrix } from '../src/core/metrics/linalg';
 import type { ComputeApi, ComputeBackendInfo, ComputePreference, ScoreJob, ScoreResult } from './compute-api';
 
-let info: ComputeBackendInfo | null = null;
+let info: Promise<ComputeBackendInfo> | null = null;
 const jobs = new Map<string, AbortController>();
 
-async function init(preference: ComputePreference): Promise<ComputeBackendInfo> {
+/** Choose the backend; a job that arrives while this runs waits for it (see `backend`). */
+function init(preference: ComputePreference): Promise<ComputeBackendInfo> {
+  const pending = start(preference);
+  info = pending;
+  pending.catch(() => {
+    if (info === pending) info = null; // try again on the next call
+  });
+  return pending;
+}
+
+async function start(preference: ComputePreference): Promise<ComputeBackendInfo> {
   const probe = await probeWebGpu();
   let wantGpu = false;
   let reason: string;
@@ -48,8 +59,7 @@ async function init(preference: ComputePreference): Promise<ComputeBackendInfo> 
   }
   // The float64 CPU work (ridge's tridiagonalisation and leave-one-out, and the Gram matrix on the CPU path).
   const cpuKernels = wasmKernelsActive() ? 'WebAssembly SIMD' : 'plain JavaScript';
-  info = { backend, preference, reason, adapter: probe.description, cpuKernels };
-  return info;
+  return { backend, preference, reason, adapter: probe.description, cpuKernels };
 }
 
 async function backend(): Promise<ComputeBackendInfo> {

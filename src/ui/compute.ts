@@ -1,21 +1,50 @@
 /**
- * Main-thread client of the compute worker (scoring jobs of the Predictivity lab): a typed comlink proxy,
- * plus `runScoring` that adds progress, cancel (shared flag when cross-origin isolated) and transfers.
+ * Main-thread client of the compute workers (scoring jobs of the Predictivity lab and the report card): a pool
+ * of compute workers, one per core (navigator.hardwareConcurrency, at most MAX_WORKERS), started as jobs need
+ * them. `runScoring` spreads a job's layers over the pool (src/core/predictivity/pool.ts: one layer per worker
+ * at a time, results in layer order), with progress, cancel (one shared flag when cross-origin isolated) and
+ * transfers.
  */
 import * as Comlink from 'comlink';
 import type { Progress } from '../core/types';
-import type { ComputeApi, ScoreJob, ScoreResult } from '../../workers/compute-api';
+import { scoreOnPool, type PoolWorker } from '../core/predictivity/pool';
+import type { ComputeApi, ComputeBackendInfo, ComputePreference, ScoreJob, ScoreResult } from '../../workers/compute-api';
 
 export type { ComputeApi, ComputeBackendInfo, ComputePreference, ScoreJob, ScoreResult } from '../../workers/compute-api';
 
-let compute: Comlink.Remote<ComputeApi> | null = null;
+/** Upper bound on the pool (each worker holds tfjs and, while scoring, one layer's activations). */
+const MAX_WORKERS = 8;
+const poolSize = Math.max(1, Math.min(MAX_WORKERS, globalThis.navigator?.hardwareConcurrency || 1));
 
-export function getCompute(): Comlink.Remote<ComputeApi> {
-  if (!compute) {
-    const worker = new Worker(new URL('../../workers/compute.worker.ts', import.meta.url), { type: 'module', name: 'silico-compute' });
-    compute = Comlink.wrap<ComputeApi>(worker);
+const workers: Comlink.Remote<ComputeApi>[] = [];
+/** The backend preference chosen with `getCompute().init`, applied to workers started later too. */
+let preference: ComputePreference | undefined;
+
+function computeWorker(k: number): Comlink.Remote<ComputeApi> {
+  while (workers.length <= k) {
+    const worker = new Worker(new URL('../../workers/compute.worker.ts', import.meta.url), { type: 'module', name: `silico-compute-${workers.length}` });
+    const api = Comlink.wrap<ComputeApi>(worker);
+    if (preference) void api.init(preference).catch(() => {}); // its jobs report a failing backend themselves
+    workers.push(api);
   }
-  return compute;
+  return workers[k];
+}
+
+/** The compute workers as one: `init` sets the backend preference of every worker (now and later). */
+export interface ComputePool {
+  init(preference: ComputePreference): Promise<ComputeBackendInfo>;
+  backend(): Promise<ComputeBackendInfo>;
+}
+
+export function getCompute(): ComputePool {
+  return {
+    async init(p) {
+      preference = p;
+      const [info] = await Promise.all([computeWorker(0).init(p), ...workers.slice(1).map((w) => w.init(p))]);
+      return info;
+    },
+    backend: () => computeWorker(0).backend(),
+  };
 }
 
 export interface ScoringRun {
@@ -23,25 +52,37 @@ export interface ScoringRun {
   cancel(): void;
 }
 
+type Job = Omit<ScoreJob, 'jobId' | 'cancelFlag'>;
+
 /**
  * Start a scoring job. Activations are transferred (the caller's arrays become empty), so pass copies
  * if you still need them.
  */
-export function runScoring(job: Omit<ScoreJob, 'jobId' | 'cancelFlag'>, onProgress?: (p: Progress) => void): ScoringRun {
+export function runScoring(job: Job, onProgress?: (p: Progress) => void): ScoringRun {
   const jobId = `score-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const flagBuffer = globalThis.crossOriginIsolated ? new SharedArrayBuffer(4) : undefined;
   const flag = flagBuffer ? new Int32Array(flagBuffer) : null;
-  const api = getCompute();
-  const transfers = [...new Set(job.layers.map((l) => l.activation.data.buffer as ArrayBuffer))];
-  const result = api.score(
-    Comlink.transfer({ ...job, jobId, cancelFlag: flagBuffer }, transfers),
-    onProgress ? Comlink.proxy(onProgress) : undefined,
-  );
+  // A buffer shared by several layers is copied, not transferred: transferring it with one layer would empty the others.
+  const uses = new Map<ArrayBuffer, number>();
+  for (const l of job.layers) uses.set(l.activation.data.buffer as ArrayBuffer, (uses.get(l.activation.data.buffer as ArrayBuffer) ?? 0) + 1);
+  let part = 0;
+  const slots: PoolWorker<Job>[] = Array.from({ length: Math.min(poolSize, Math.max(1, job.layers.length)) }, (_, k) => (sub, progress) => {
+    const api = computeWorker(k);
+    const id = `${jobId}-${part++}`;
+    const inSub = new Map<ArrayBuffer, number>();
+    for (const l of sub.layers) inSub.set(l.activation.data.buffer as ArrayBuffer, (inSub.get(l.activation.data.buffer as ArrayBuffer) ?? 0) + 1);
+    const transfers = [...inSub].filter(([b, n]) => uses.get(b) === n).map(([b]) => b);
+    return {
+      result: api.score(Comlink.transfer({ ...sub, jobId: id, cancelFlag: flagBuffer }, transfers), Comlink.proxy(progress)),
+      cancel: () => void api.cancel(id),
+    };
+  });
+  const run = scoreOnPool(job, slots, onProgress);
   return {
-    result,
+    result: run.result,
     cancel() {
       if (flag) Atomics.store(flag, 0, 1);
-      void api.cancel(jobId);
+      run.cancel();
     },
   };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gram, matmulTransB, matrix, residentSquare, tridiagonalize, useWasmKernels, wasmKernelsActive, type Matrix } from '../../src/core/metrics/linalg';
+import { gram, matmulTransB, matrix, residentSquare, shiftedHatDiagonals, solveShiftedStacked, tridiagonalize, useWasmKernels, wasmKernelsActive, type Matrix, type ShiftedFactors } from '../../src/core/metrics/linalg';
 import { fitKernelPls } from '../../src/core/metrics/pls';
 import { crossValidatedPredictivity } from '../../src/core/metrics/crossval';
 import { gaussian, seededRandom } from '../../src/core/metrics/stats';
@@ -90,5 +90,46 @@ describe('WebAssembly linear-algebra kernels', () => {
     expect(mv.wasm.again[1] - mv.wasm.out[1]).toBeCloseTo(v[1], 9);
     const pls = both(() => fitKernelPls(k, y, { nComponents: 5 }).dual.data);
     expect(maxRelDiff(pls.wasm, pls.js)).toBeLessThan(1e-9);
+  });
+
+  it("ridge's alpha-grid kernels (shifted tridiagonal solves, hat diagonals) equal the plain-JS ones bit for bit and solve the system", () => {
+    for (const [m, t, n] of [[1, 1, 2], [9, 3, 10], [40, 7, 41], [31, 50, 32]]) {
+      const rand = seededRandom(m * 7 + t);
+      const diag = Float64Array.from({ length: m }, () => 2 + rand());
+      const off = Float64Array.from({ length: Math.max(m - 1, 0) }, () => rand() - 0.5);
+      // LDLᵀ of T + αI, as ridge.ts factors it.
+      const fs: ShiftedFactors[] = [0.01, 1, 100].map((alpha) => {
+        const d = new Float64Array(m);
+        const l = new Float64Array(m);
+        for (let k = 0; k < m; k++) {
+          if (k === 0) d[0] = diag[0] + alpha;
+          else {
+            l[k] = off[k - 1] / d[k - 1];
+            d[k] = diag[k] + alpha - l[k] * off[k - 1];
+          }
+        }
+        return { d, l };
+      });
+      const r = randomMatrix(m, t, m + t);
+      const z = both(() => solveShiftedStacked(fs, r));
+      expect(z.wasm.rows).toBe(3 * t);
+      expect(Array.from(z.wasm.data)).toEqual(Array.from(z.js.data));
+      // (T + αI) z = r for the middle alpha, target 0.
+      const alpha = 1;
+      const zj = (k: number) => z.js.data[(1 * t + 0) * m + k];
+      for (let k = 0; k < m; k++) {
+        const tz = (diag[k] + alpha) * zj(k) + (k > 0 ? off[k - 1] * zj(k - 1) : 0) + (k < m - 1 ? off[k] * zj(k + 1) : 0);
+        expect(tz).toBeCloseTo(r.data[k * t], 10);
+      }
+      const bt = randomMatrix(m, n, n);
+      const h = both(() => shiftedHatDiagonals(fs, bt));
+      expect(Array.from(h.wasm.data)).toEqual(Array.from(h.js.data));
+      // diag(Bᵀᵀ (T + αI)⁻¹ Bᵀ) at column 0 for alpha 100: b0ᵀ (T + αI)⁻¹ b0.
+      const b0 = matrix(m, 1, Array.from({ length: m }, (_, k) => bt.data[k * n]));
+      const w = solveShiftedStacked([fs[2]], b0).data;
+      let quad = 0;
+      for (let k = 0; k < m; k++) quad += b0.data[k] * w[k];
+      expect(h.js.data[2 * n]).toBeCloseTo(quad, 12);
+    }
   });
 });

@@ -78,6 +78,8 @@ interface LinalgWasm {
   memory: WebAssembly.Memory;
   rowDots(a: number, aRows: number, b: number, bRows: number, p: number, out: number, lower: number): void;
   tridiagonalize(a: number, n: number, diag: number, off: number, tau: number, v: number, w: number, y: number, q: number, u: number): void;
+  solveShiftedStacked(r: number, m: number, t: number, d: number, l: number, count: number, z: number, out: number): void;
+  shiftedHatDiagonals(bt: number, m: number, n: number, d: number, l: number, count: number, rows: number, g: number): void;
 }
 
 let linalgWasm: LinalgWasm | null | undefined;
@@ -199,27 +201,27 @@ export function matmulTransB(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.cols) throw new Error(`matmulTransB: ${a.rows}×${a.cols} @ (${b.rows}×${b.cols})ᵀ`);
   if (a === b) return gram(a.data, a.rows, a.cols);
   const out = matrix(a.rows, b.rows);
-  rowDots(a.data, a.rows, b.data, b.rows, a.cols, out.data, false);
+  const w = wasm();
+  if (!w) {
+    rowDotsJs(a.data, a.rows, b.data, b.rows, a.cols, out.data, false);
+    return out;
+  }
+  const p = a.cols;
+  const [wa, wb, wo] = wasmViews(w, [a.rows * p, b.rows * p, a.rows * b.rows]);
+  wa.set(a.data.subarray(0, a.rows * p));
+  wb.set(b.data.subarray(0, b.rows * p));
+  wo.fill(0);
+  w.rowDots(wa.byteOffset, a.rows, wb.byteOffset, b.rows, p, wo.byteOffset, 0);
+  out.data.set(wo);
   return out;
 }
 
 /**
  * out[i·bRows + j] += a_i · b_j over rows of a (aRows × p) and b (bRows × p), both row-major. With `lower`
  * (a and b the same rows) only j ≤ i is formed. Computes 4 × 2 dot products per pass over the features, so
- * each loaded value feeds several products: about 3x the speed of one dot product at a time in V8.
+ * each loaded value feeds several products: about 3x the speed of one dot product at a time in V8. The plain-JS
+ * twin of the WebAssembly `rowDots` (assembly/linalg.ts).
  */
-function rowDots(a: Float64Array, aRows: number, b: Float64Array, bRows: number, p: number, out: Float64Array, lower: boolean): void {
-  const w = wasm();
-  if (!w) return rowDotsJs(a, aRows, b, bRows, p, out, lower);
-  const same = a === b;
-  const [wa, wb, wo] = wasmViews(w, [aRows * p, same ? 0 : bRows * p, aRows * bRows]);
-  wa.set(a.subarray(0, aRows * p));
-  if (!same) wb.set(b.subarray(0, bRows * p));
-  wo.set(out.subarray(0, aRows * bRows));
-  w.rowDots(wa.byteOffset, aRows, same ? wa.byteOffset : wb.byteOffset, bRows, p, wo.byteOffset, lower ? 1 : 0);
-  out.set(wo);
-}
-
 function rowDotsJs(a: Float64Array, aRows: number, b: Float64Array, bRows: number, p: number, out: Float64Array, lower: boolean): void {
   for (let i = 0; i < aRows; i += 4) {
     const rows = Math.min(4, aRows - i);
@@ -272,11 +274,24 @@ export function gram(x: Float32Array | Float64Array, n: number, p: number): Matr
   if (x.length !== n * p) throw new UserFacingError(`Feature data has ${x.length} values but ${n}×${p} needs ${n * p}.`);
   const k = matrix(n, n);
   const width = Math.min(GRAM_BLOCK, p);
-  const block = new Float64Array(n * width);
-  for (let f0 = 0; f0 < p; f0 += width) {
-    const w = Math.min(width, p - f0);
-    for (let i = 0; i < n; i++) for (let f = 0; f < w; f++) block[i * w + f] = x[i * p + f0 + f];
-    rowDots(block, n, block, n, w, k.data, true);
+  const kernels = wasm();
+  if (kernels) {
+    // K stays in the module's memory across blocks, and each block is converted straight into it.
+    const [block, out] = wasmViews(kernels, [n * width, n * n]);
+    out.fill(0);
+    for (let f0 = 0; f0 < p; f0 += width) {
+      const w = Math.min(width, p - f0);
+      for (let i = 0; i < n; i++) for (let f = 0; f < w; f++) block[i * w + f] = x[i * p + f0 + f];
+      kernels.rowDots(block.byteOffset, n, block.byteOffset, n, w, out.byteOffset, 1);
+    }
+    k.data.set(out);
+  } else {
+    const block = new Float64Array(n * width);
+    for (let f0 = 0; f0 < p; f0 += width) {
+      const w = Math.min(width, p - f0);
+      for (let i = 0; i < n; i++) for (let f = 0; f < w; f++) block[i * w + f] = x[i * p + f0 + f];
+      rowDotsJs(block, n, block, n, w, k.data, true);
+    }
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) k.data[j * n + i] = k.data[i * n + j];
   return k;
@@ -735,6 +750,90 @@ function rank2RowDot(A: Float64Array, row: number, v: Float64Array, w: Float64Ar
 function axpyRow(dst: Float64Array, dstRow: number, f: number, src: Float64Array, srcRow: number, from: number, to: number): void {
   if (f === 0) return;
   for (let c = from; c < to; c++) dst[dstRow + c] += f * src[srcRow + c];
+}
+
+/** LDLᵀ factors of a shifted symmetric tridiagonal T + αI: pivots d and multipliers l (l[k] multiplies row k−1 into row k; l[0] unused). */
+export interface ShiftedFactors {
+  d: Float64Array;
+  l: Float64Array;
+}
+
+/** Z = (T + αI)⁻¹ R in place, R: m × t row-major. */
+export function solveShifted(f: ShiftedFactors, r: Float64Array, t: number): void {
+  const m = f.d.length;
+  for (let k = 1; k < m; k++) for (let j = 0; j < t; j++) r[k * t + j] -= f.l[k] * r[(k - 1) * t + j];
+  for (let k = 0; k < m; k++) for (let j = 0; j < t; j++) r[k * t + j] /= f.d[k];
+  for (let k = m - 2; k >= 0; k--) for (let j = 0; j < t; j++) r[k * t + j] -= f.l[k + 1] * r[(k + 1) * t + j];
+}
+
+/** d and l of every factor set side by side (count × m each), for the kernels. */
+function packFactors(fs: readonly ShiftedFactors[], d: Float64Array, l: Float64Array, m: number): void {
+  fs.forEach((f, a) => {
+    d.set(f.d, a * m);
+    l.set(f.l, a * m);
+  });
+}
+
+/**
+ * `solveShifted` for many shifts of one tridiagonal (ridge's alpha grid), transposed and stacked: rows
+ * a·t … a·t + t − 1 of the result are ((T + α_a I)⁻¹ R)ᵀ. R: m × t; result (count·t) × m.
+ */
+export function solveShiftedStacked(fs: readonly ShiftedFactors[], r: Matrix): Matrix {
+  const { rows: m, cols: t } = r;
+  const count = fs.length;
+  const out = matrix(count * t, m);
+  const w = wasm();
+  if (w) {
+    const [R, D, L, Z, O] = wasmViews(w, [m * t, count * m, count * m, m * t, count * t * m]);
+    R.set(r.data);
+    packFactors(fs, D, L, m);
+    w.solveShiftedStacked(R.byteOffset, m, t, D.byteOffset, L.byteOffset, count, Z.byteOffset, O.byteOffset);
+    out.data.set(O);
+    return out;
+  }
+  const z = new Float64Array(m * t);
+  fs.forEach((f, a) => {
+    z.set(r.data);
+    solveShifted(f, z, t);
+    const base = a * t * m;
+    for (let k = 0; k < m; k++) for (let j = 0; j < t; j++) out.data[base + j * m + k] = z[k * t + j];
+  });
+  return out;
+}
+
+/**
+ * diag(B (T + αI)⁻¹ Bᵀ) for many shifts (row a of the result, count × n), given Bᵀ (m × n):
+ * Gᵢᵢ = Σₖ (L⁻¹ Bᵀ)ₖᵢ² / dₖ, one forward sweep over the rows of Bᵀ, shared by all shifts.
+ */
+export function shiftedHatDiagonals(fs: readonly ShiftedFactors[], bt: Matrix): Matrix {
+  const { rows: m, cols: n } = bt;
+  const count = fs.length;
+  const out = matrix(count, n);
+  const w = wasm();
+  if (w) {
+    const [B, D, L, rows, G] = wasmViews(w, [m * n, count * m, count * m, count * n, count * n]);
+    B.set(bt.data);
+    packFactors(fs, D, L, m);
+    w.shiftedHatDiagonals(B.byteOffset, m, n, D.byteOffset, L.byteOffset, count, rows.byteOffset, G.byteOffset);
+    out.data.set(G);
+    return out;
+  }
+  const row = new Float64Array(n);
+  fs.forEach((f, a) => {
+    const g = out.data.subarray(a * n, (a + 1) * n);
+    row.fill(0);
+    for (let k = 0; k < m; k++) {
+      const src = k * n;
+      const lk = k > 0 ? f.l[k] : 0; // row is all zeros before the first step
+      const inv = 1 / f.d[k];
+      for (let i = 0; i < n; i++) {
+        const u = bt.data[src + i] - lk * row[i];
+        row[i] = u;
+        g[i] += u * u * inv;
+      }
+    }
+  });
+  return out;
 }
 
 /** Double-centre a kernel in place semantics: H K H with H = I - 11ᵀ/n (returns a new matrix). */

@@ -12,7 +12,7 @@
  * alpha shared by all targets (default, as Brain-Score's RidgeCV) or chosen per target (`alphaPerTarget`).
  */
 import { UserFacingError } from '../types';
-import { type Matrix, columnMeans, gram, matmulTransB, matrix, subtractRow, transpose, tridiagonalize } from './linalg';
+import { type Matrix, type ShiftedFactors, columnMeans, gram, matmulTransB, matrix, shiftedHatDiagonals, solveShifted, solveShiftedStacked, subtractRow, transpose, tridiagonalize } from './linalg';
 import { type LinearModel, predictFromDual, predictLinear, primalFromDual } from './linear-model';
 
 /** Default alpha grid: 10^-3 … 10^8 (Brain-Score / sklearn RidgeCV style log grid). */
@@ -96,7 +96,7 @@ function interceptFreeBasis(kc: Matrix): InterceptFreeBasis {
 }
 
 /** LDLᵀ factors of the tridiagonal T + αI: pivots d and multipliers l (l[k] multiplies row k−1 into row k). */
-function factorShifted(diag: Float64Array, off: Float64Array, alpha: number): { d: Float64Array; l: Float64Array } {
+function factorShifted(diag: Float64Array, off: Float64Array, alpha: number): ShiftedFactors {
   const m = diag.length;
   const d = new Float64Array(m);
   const l = new Float64Array(m);
@@ -112,34 +112,6 @@ function factorShifted(diag: Float64Array, off: Float64Array, alpha: number): { 
     }
   }
   return { d, l };
-}
-
-/** Z = (T + αI)⁻¹ R in place, R: m × t row-major. */
-function solveShifted(f: { d: Float64Array; l: Float64Array }, r: Float64Array, t: number): void {
-  const m = f.d.length;
-  for (let k = 1; k < m; k++) for (let j = 0; j < t; j++) r[k * t + j] -= f.l[k] * r[(k - 1) * t + j];
-  for (let k = 0; k < m; k++) for (let j = 0; j < t; j++) r[k * t + j] /= f.d[k];
-  for (let k = m - 2; k >= 0; k--) for (let j = 0; j < t; j++) r[k * t + j] -= f.l[k + 1] * r[(k + 1) * t + j];
-}
-
-/** diag(G) = diag(B (T + αI)⁻¹ Bᵀ): Gᵢᵢ = Σₖ (L⁻¹ Bᵀ)ₖᵢ² / dₖ, one forward sweep over the rows of Bᵀ. */
-function hatDiagonal(f: { d: Float64Array; l: Float64Array }, bt: Matrix): Float64Array {
-  const m = bt.rows;
-  const n = bt.cols;
-  const g = new Float64Array(n);
-  const row = new Float64Array(n);
-  const B = bt.data;
-  for (let k = 0; k < m; k++) {
-    const src = k * n;
-    const lk = k > 0 ? f.l[k] : 0; // row is all zeros before the first step
-    const inv = 1 / f.d[k];
-    for (let i = 0; i < n; i++) {
-      const u = B[src + i] - lk * row[i];
-      row[i] = u;
-      g[i] += u * u * inv;
-    }
-  }
-  return g;
 }
 
 /**
@@ -164,22 +136,24 @@ export function fitKernelRidge(centeredKernel: Matrix, y: Matrix, options: Ridge
   if (alphas.length === 1) alpha.fill(alphas[0]);
   else {
     looErrors = matrix(alphas.length, t);
-    alphas.forEach((a, ai) => {
-      const f = factors.get(a)!;
-      const g = hatDiagonal(f, basis.bt);
-      const z = Float64Array.from(bty.data);
-      solveShifted(f, z, t);
-      const c = matmulTransB(transpose({ rows: m, cols: t, data: z }), basis.b); // (G Yc)ᵀ, t × n
-      for (let i = 0; i < n; i++) g[i] = 1 / g[i];
+    // For every alpha at once: Zᵀ stacked, (alphas·t) × m, then one product with B gives all dual coefficients
+    // (G Yc)ᵀ, and one sweep over Bᵀ all hat diagonals; each entry is computed as for one alpha at a time.
+    const fs = alphas.map((a) => factors.get(a)!);
+    const cAll = matmulTransB(solveShiftedStacked(fs, bty), basis.b); // (alphas·t) × n
+    const hat = shiftedHatDiagonals(fs, basis.bt); // alphas × n
+    const g = new Float64Array(n);
+    for (let ai = 0; ai < alphas.length; ai++) {
+      for (let i = 0; i < n; i++) g[i] = 1 / hat.data[ai * n + i];
       for (let j = 0; j < t; j++) {
+        const row = (ai * t + j) * n;
         let s = 0;
         for (let i = 0; i < n; i++) {
-          const e = c.data[j * n + i] * g[i];
+          const e = cAll.data[row + i] * g[i];
           s += e * e;
         }
-        looErrors!.data[ai * t + j] = s / n;
+        looErrors.data[ai * t + j] = s / n;
       }
-    });
+    }
     const err = (k: number, j: number) => looErrors!.data[k * t + j];
     if (options.alphaPerTarget) {
       for (let j = 0; j < t; j++) {

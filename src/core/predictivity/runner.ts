@@ -1,8 +1,9 @@
 /**
  * Orchestrates a Predictivity run: for each model and layer, reuse cached scores or record the layer on
- * the benchmark's stimuli (model worker) and score it on every region (compute worker). Layers go in
- * passes of LAYERS_PER_PASS; the two workers run side by side — while one pass is scored, the next is
- * recorded — so at most two passes' activations are in memory.
+ * the benchmark's stimuli (model worker) and score it on every region (compute workers: a pass's layers are
+ * scored side by side on a pool of them, pool.ts). Layers go in passes of LAYERS_PER_PASS; recording and
+ * scoring run side by side — while one pass is scored, the next is recorded — so at most two passes'
+ * activations are in memory.
  */
 import { CancelledError, throwIfAborted, type LayerActivation, type Progress } from '../types';
 import type { LayerRegionScore, MetricKind, ScoreResult } from './scoring';

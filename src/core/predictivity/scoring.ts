@@ -226,11 +226,35 @@ interface CeilingInfo {
   sem: number;
 }
 
+/**
+ * Split-half ceilings by the content of the repeats and the seed. A pool worker (pool.ts) gets one layer per
+ * job, so without this it would redo a region's ceiling for every layer; a few recent regions are kept.
+ */
+const ceilingMemo = new Map<string, CeilingInfo>();
+
+function repeatsKey(r: RepeatedResponses, seed: number): string {
+  const words = new Uint32Array(r.data.buffer, r.data.byteOffset, r.data.length * 2);
+  // Two 32-bit hashes of the float64 bits (FNV-1a and a multiply-rotate one): 64 bits against collisions.
+  let h = 0x811c9dc5;
+  let g = 0x9e3779b9;
+  for (let i = 0; i < words.length; i++) {
+    h = Math.imul(h ^ words[i], 0x01000193);
+    g = Math.imul((g << 5) | (g >>> 27), 0x85ebca6b) ^ words[i];
+  }
+  return `${seed}|${r.neuroids}×${r.stimuli}×${r.repeats}|${(h >>> 0).toString(16).padStart(8, '0')}${(g >>> 0).toString(16).padStart(8, '0')}`;
+}
+
 function regressionCeiling(region: ScoringRegion, seed: number): CeilingInfo {
   if (region.repeated) {
+    const key = repeatsKey(region.repeated, seed);
+    const hit = ceilingMemo.get(key);
+    if (hit) return hit;
     const half = splitHalfReliability(region.repeated, { seed });
     const perSplitMedians = half.perSplit.map((r) => median(r));
-    return { ceiling: half.ceiling, sem: perSplitMedians.length > 1 ? standardError(perSplitMedians) : NaN };
+    const c = { ceiling: half.ceiling, sem: perSplitMedians.length > 1 ? standardError(perSplitMedians) : NaN };
+    if (ceilingMemo.size >= 8) ceilingMemo.delete(ceilingMemo.keys().next().value!);
+    ceilingMemo.set(key, c);
+    return c;
   }
   return { ceiling: region.ceiling ?? NaN, sem: NaN };
 }
