@@ -123,6 +123,22 @@ describeIf(hasDist && hasSharedFiles('models/mobilenetv2-12-fp32.onnx', 'models/
     expect(loaded.layers.length).toBeGreaterThan(0);
   });
 
+  test('Report page: an ONNX file dropped there is cached and chosen for the card; a non-model is refused clearly', async () => {
+    const s = await open('/report');
+    const page = s.page;
+    const input = page.locator('[data-testid=report-import]');
+    await input.setInputFiles({ name: 'notes.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('these are my lecture notes, not a model') });
+    await expect.poll(() => page.locator('[data-testid=report-error]').textContent()).toMatch(/not an ONNX model/);
+    const onnxPath = sharedPath('models/mobilenetv2-12-fp32.onnx');
+    await input.setInputFiles([onnxPath]);
+    const id = await localModelId('mobilenetv2-12-fp32.onnx', new Uint8Array(readFileSync(onnxPath)));
+    await expect.poll(() => page.locator('[data-testid=report-model]').inputValue(), { timeout: 30_000 }).toBe(`cache:${id}`);
+    expect(await page.locator('[data-testid=report-error]').count()).toBe(0);
+    // It is in the model cache, as if imported on the Models page.
+    const cached = await page.evaluate(() => (window as any).__silico.engine.listCache());
+    expect(cached.map((c: { id: string }) => c.id)).toContain(id);
+  });
+
   test('truncated download: visible error, nothing cached', async () => {
     const t = await open('/models', `${suite.server.url}/truncated`);
     await t.page.locator('[data-testid=cache-empty]').waitFor();

@@ -49,6 +49,7 @@ export class ReportRun {
   total = $state(0);
   error = $state<ErrorMessage | null>(null);
   notes = $state<string[]>([]);
+  importing = $state(false);
   card = $state.raw<ReportCard | null>(null);
   #controller: AbortController | null = null;
   #jobs = new Set<string>();
@@ -68,6 +69,25 @@ export class ReportRun {
       this.models = [...this.models, ...vision.map((c) => ({ key: `cache:${c.id}`, name: c.name, source: { cachedId: c.id } as ModelSource, detail: 'from your model cache' }))];
     } catch (e) {
       this.error = describeError(e);
+    }
+  }
+
+  /** A dropped or chosen .onnx (with any .data files) goes into the model cache, as on the Models page, and is selected. */
+  async importModel(list: FileList | File[]): Promise<void> {
+    this.error = null;
+    this.importing = true;
+    try {
+      const files = await Promise.all([...list].map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
+      const stored = await getEngine().importLocalFiles(files);
+      const key = `cache:${stored.id}`;
+      if (!this.models.some((m) => m.key === key)) {
+        this.models = [...this.models, { key, name: stored.name, source: { cachedId: stored.id } as ModelSource, detail: 'from your model cache' }];
+      }
+      this.modelKey = key;
+    } catch (e) {
+      this.error = describeError(e);
+    } finally {
+      this.importing = false;
     }
   }
 
