@@ -3,7 +3,7 @@
  * downloads and caches models. Domain logic lives in src/core; this file wires it to ORT and comlink.
  */
 import * as Comlink from 'comlink';
-import * as ort from 'onnxruntime-web';
+import type * as OrtWeb from 'onnxruntime-web';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { forWire } from '../src/core/wire-errors';
 import { CancelledError, UserFacingError, throwIfAborted, type LayerActivation, type LayerInfo } from '../src/core/types';
@@ -26,7 +26,30 @@ import type {
   ModelSource, ProgressCallback, RecordOptions, ImageRecordOptions, SentenceRecordOptions,
 } from './model-api';
 
-ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
+type Ort = typeof OrtWeb;
+
+/**
+ * onnxruntime-web for one execution provider, imported on first use: WASM runs on the WASM-only build, WebGPU on the
+ * full build (JSEP). Both builds run the same CPU kernels (recordings are identical), but the full build's binary is
+ * twice the size (28 vs 14 MB) and costs the renderer ~65 MiB more memory for a WASM session (measured in the app
+ * and on a bare page). Each build has its own thread pool, created with its first session from the threads chosen
+ * at configure().
+ */
+const ortModules = new Map<ExecutionProvider, Promise<Ort>>();
+function ortFor(ep: ExecutionProvider): Promise<Ort> {
+  let loading = ortModules.get(ep);
+  if (!loading) {
+    loading = (ep === 'webgpu' ? import('onnxruntime-web') : import('onnxruntime-web/wasm')).then(async (ort) => {
+      ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
+      ort.env.wasm.numThreads = (await backend()).threads;
+      return ort;
+    });
+    // A failed import (e.g. offline before the runtime was cached) is retried on the next call.
+    loading.catch(() => ortModules.delete(ep));
+    ortModules.set(ep, loading);
+  }
+  return loading;
+}
 
 interface ModelState {
   info: LoadedModel;
@@ -36,7 +59,7 @@ interface ModelState {
   externalData: { path: string; data: Uint8Array }[];
   tokenizer?: Tokenizer;
   /** The plain session opened at load time (fails early on unsupported ops); released once recording starts. */
-  session?: ort.InferenceSession;
+  session?: OrtWeb.InferenceSession;
   /** Recorder for the last layer set; only the latest is kept (sessions can be large). */
   recorder?: { key: string; recorder: Recorder };
 }
@@ -64,8 +87,7 @@ async function configure(preference: EpPreference): Promise<BackendInfo> {
     hardwareConcurrency: navigator.hardwareConcurrency || 1,
   });
   // The WASM thread pool is created with the first session and cannot change afterwards.
-  if (!backendInfo) ort.env.wasm.numThreads = info.threads;
-  else info.threads = backendInfo.threads;
+  if (backendInfo) info.threads = backendInfo.threads;
   backendInfo = info;
   return info;
 }
@@ -80,8 +102,9 @@ async function resolveEp(pref?: EpPreference): Promise<ExecutionProvider> {
   return chooseBackend(pref, { available: b.webgpuAvailable, description: b.adapter, isSoftware: b.adapterIsSoftware }, { crossOriginIsolated: b.crossOriginIsolated, hardwareConcurrency: b.threads }).ep;
 }
 
-async function createSession(state: Pick<ModelState, 'externalData' | 'info'>, bytes: Uint8Array): Promise<ort.InferenceSession> {
+async function createSession(state: Pick<ModelState, 'externalData' | 'info'>, bytes: Uint8Array): Promise<OrtWeb.InferenceSession> {
   try {
+    const ort = await ortFor(state.info.ep);
     return await ort.InferenceSession.create(bytes, {
       executionProviders: [state.info.ep],
       externalData: state.externalData.length ? state.externalData : undefined,
@@ -197,19 +220,33 @@ async function recorderFor(state: ModelState, layers: string[]): Promise<Recorde
   await state.session?.release();
   state.recorder = undefined;
   state.session = undefined;
-  const options: RecorderOptions & Pick<ort.InferenceSession.SessionOptions, 'externalData'> = {
+  const options: RecorderOptions & Pick<OrtWeb.InferenceSession.SessionOptions, 'externalData'> = {
     layers,
     executionProviders: [state.info.ep],
     graphOptimizationLevel: 'all',
     externalData: state.externalData.length ? state.externalData : undefined,
   };
   try {
+    const ort = await ortFor(state.info.ep);
     const recorder = await Recorder.create(ort as unknown as Parameters<typeof Recorder.create>[0], state.proto, options);
     state.recorder = { key, recorder };
     return recorder;
   } catch (e) {
     throw explainOrtError(e, state.info.ep, `preparing ${state.info.name}`);
   }
+}
+
+/** Resolves after the messages already queued for this worker (e.g. a cancel()) have run. A message on a channel of
+ * its own, not setTimeout(0): nested timers are clamped to 4 ms, which cost ~4% of a MobileNetV2 recording. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 function startJob(jobId?: string): { signal: AbortSignal; done(): void } {
@@ -278,8 +315,8 @@ async function runRecording(
   try {
     const recorder = await recorderFor(state, layers);
     const makeFeeds = async (batch: number[], start: number) => {
-      // WASM inference finishes in microtasks; yield a macrotask so a cancel() message can arrive between batches.
-      await new Promise((r) => setTimeout(r, 0));
+      // WASM inference finishes in microtasks; yield a macrotask so a cancel() message can arrive between runs.
+      await yieldToMessages();
       throwIfAborted(job.signal);
       return buildFeeds(state.info.inputs, inputs, start, start + batch.length);
     };

@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, test } from 'vitest';
-import { Recorder, copyAsFloat32, itemsPerRun, type OrtModule, type OrtTensor } from '../../src/core/engine';
+import { Recorder, copyAsFloat32, itemsPerRun, releaseArray, type OrtModule, type OrtTensor } from '../../src/core/engine';
 import { GraphBuilder } from '../../src/core/onnx';
 import { UserFacingError } from '../../src/core/types';
 
@@ -39,6 +39,47 @@ describe('copyAsFloat32', () => {
   });
 });
 
+/** Records the lengths each call of `buffer.transfer` asks for (Node 20 has no ArrayBuffer.prototype.transfer). */
+function watchTransfer(buffer: ArrayBufferLike, calls: number[]): void {
+  Object.defineProperty(buffer, 'transfer', {
+    configurable: true,
+    value: (length: number) => {
+      calls.push(length);
+      return new ArrayBuffer(length);
+    },
+  });
+}
+
+describe('releaseArray', () => {
+  test('detaches a buffer the array alone spans, and nothing else', () => {
+    const calls: number[] = [];
+    const whole = new Float32Array(8);
+    watchTransfer(whole.buffer, calls);
+    releaseArray(whole);
+    expect(calls).toEqual([0]);
+
+    const shared = new Float32Array(8);
+    const sharedCalls: number[] = [];
+    watchTransfer(shared.buffer, sharedCalls);
+    releaseArray(shared.subarray(2)); // a view into a larger buffer: others may still use the rest
+    releaseArray(shared.subarray(0, 4));
+    expect(sharedCalls).toEqual([]);
+
+    const failing = new Uint8Array(4);
+    Object.defineProperty(failing.buffer, 'transfer', { value: () => { throw new TypeError('not detachable'); } });
+    expect(() => releaseArray(failing)).not.toThrow();
+    expect(() => releaseArray([1, 2, 3])).not.toThrow();
+    expect(() => releaseArray(new Float32Array(new SharedArrayBuffer(16)))).not.toThrow();
+  });
+
+  test.runIf(typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function')('with the runtime\'s own transfer, the buffer is detached', () => {
+    const a = new Float32Array(1024);
+    releaseArray(a);
+    expect(a.buffer.byteLength).toBe(0);
+    expect(a.length).toBe(0);
+  });
+});
+
 /** y = x + 1 ([n, 3]) and s = row sums of x ([n, 1]): 16 bytes of outputs per item. */
 function twoOutputModel(batchDim: number | string): Uint8Array {
   const g = new GraphBuilder('two-outputs');
@@ -51,8 +92,8 @@ function twoOutputModel(batchDim: number | string): Uint8Array {
 }
 
 /** onnxruntime-node with every run's batch size and every output tensor's disposal counted. */
-function countingOrt(): { ort: OrtModule; stats: { runSizes: number[]; outputs: number; disposed: number } } {
-  const stats = { runSizes: [] as number[], outputs: 0, disposed: 0 };
+function countingOrt(): { ort: OrtModule; stats: { runSizes: number[]; outputs: number; disposed: number; released: number[] } } {
+  const stats = { runSizes: [] as number[], outputs: 0, disposed: 0, released: [] as number[] };
   const counting: OrtModule = {
     Tensor: ort.Tensor as unknown as OrtModule['Tensor'],
     InferenceSession: {
@@ -65,17 +106,22 @@ function countingOrt(): { ort: OrtModule; stats: { runSizes: number[]; outputs: 
           async run(feeds, fetches) {
             stats.runSizes.push(feeds.x.dims[0]);
             const out = await session.run(feeds as unknown as ort.InferenceSession.FeedsType, fetches as string[]);
-            for (const t of Object.values(out)) {
+            const wrapped: Record<string, ort.Tensor> = {};
+            for (const [name, t] of Object.entries(out)) {
               stats.outputs++;
-              const dispose = t.dispose.bind(t);
+              // onnxruntime-web hands out every output in a fresh array of its own: make node's look the same.
+              const own = new Float32Array(t.data as Float32Array);
+              watchTransfer(own.buffer, stats.released);
+              t.dispose();
+              const copy = new ort.Tensor('float32', own, t.dims);
               let counted = false;
-              t.dispose = () => {
+              copy.dispose = () => {
                 if (!counted) stats.disposed++;
                 counted = true;
-                dispose();
               };
+              wrapped[name] = copy;
             }
-            return out as unknown as Record<string, OrtTensor>;
+            return wrapped as unknown as Record<string, OrtTensor>;
           },
         };
       },
@@ -103,6 +149,8 @@ describe('recordBatches in memory-bounded runs', () => {
     expect([...y.data]).toEqual(items.flatMap((i) => [i + 1, 2 * i + 1, 1 - i]));
     expect([...s.data]).toEqual(items.map((i) => 2 * i));
     expect(counting.stats.disposed).toBe(counting.stats.outputs);
+    // Each run's outputs are freed as soon as they are copied, not left to the garbage collector.
+    expect(counting.stats.released).toEqual(new Array(counting.stats.outputs).fill(0));
   });
 
   test('the whole batch in one run when it fits the budget (after the one-item run)', async () => {
