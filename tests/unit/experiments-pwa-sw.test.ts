@@ -12,7 +12,7 @@ function fakeDist(): { dir: string; files: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'silico-sw-'));
   mkdirSync(join(dir, 'assets'));
   mkdirSync(join(dir, 'ort'));
-  const files = ['index.html', 'assets/index-abc.js', 'assets/index-abc.js.map', 'assets/model.worker-x.js', 'ort/ort-wasm-simd-threaded.wasm', 'sw.js'];
+  const files = ['index.html', 'assets/index-abc.js', 'assets/index-abc.js.map', 'assets/model.worker-x.js', 'ort/ort-wasm-simd-threaded.wasm', 'assets/ort-wasm-simd-threaded.jsep-MDYUKy93.wasm', 'sw.js'];
   for (const f of files) writeFileSync(join(dir, f), `content of ${f}`);
   return { dir, files };
 }
@@ -30,6 +30,7 @@ describe('generated service worker', () => {
     const { dir, files } = fakeDist();
     const src = serviceWorkerSource(template, '/', dir, files);
     const { version, urls } = parse(src);
+    // Vite's unused copy of the onnxruntime binary under assets/ is left out; the runtime loads from /ort/.
     expect(urls).toEqual(['/', '/assets/index-abc.js', '/assets/model.worker-x.js', '/index.html', '/ort/ort-wasm-simd-threaded.wasm']);
     expect(version).toMatch(/^[0-9a-f]{16}$/);
     expect(src).toContain("const BASE = '/'");

@@ -13,9 +13,14 @@ import type { Plugin, ResolvedConfig } from 'vite';
 export const SW_TEMPLATE = resolve(import.meta.dirname, 'sw.js');
 export const THEME_COLOUR = '#0550ae';
 
-/** Files never precached: source maps and the service worker itself. */
+/**
+ * Files never precached: source maps, the service worker itself, and the copies of onnxruntime-web's WASM binaries
+ * that Vite emits under assets/ because the package names them with `new URL(…, import.meta.url)`. The workers
+ * load the runtime from /ort/ (ort.env.wasm.wasmPaths), so those copies are never fetched, and precaching them
+ * would put 14–28 MB per copy into every offline install.
+ */
 function precacheable(path: string): boolean {
-  return !path.endsWith('.map') && path !== 'sw.js' && !path.startsWith('.');
+  return !path.endsWith('.map') && path !== 'sw.js' && !path.startsWith('.') && !/^assets\/ort-wasm[^/]*\.wasm$/.test(path);
 }
 
 function listFiles(dir: string, root = dir): string[] {
