@@ -4,7 +4,7 @@
  * engine.ts. Nothing heavy runs on the page's main thread.
  */
 import * as Comlink from 'comlink';
-import { buildGpt2Model, gpt2Layers, gpt2ParamCount, GPT2_SIZES, type Gpt2Size } from '../src/core/onnx/gpt2';
+import { gpt2Layers, gpt2ParamCount, GPT2_SIZES, type Gpt2Size } from '../src/core/onnx/gpt2';
 import { listLayers } from '../src/core/onnx/layers';
 import { exposeTensors } from '../src/core/onnx/expose';
 import { decodeModel } from '../src/core/onnx/proto';
@@ -31,6 +31,7 @@ import { externalizeInitializers } from '../src/core/onnx/external-data';
 import type { OrtSessionOptions } from '../src/core/engine';
 import { withWireErrors } from '../src/core/wire-errors';
 import { SentenceEngine, type FeatureOptions, type SentenceFeatures } from '../src/core/language/sentence-engine';
+import { buildGpt2Lazy, drawnOnRead, GPT2_WEIGHTS_PATH, type LazyGpt2 } from '../src/core/language/gpt2-weights';
 import { SentenceFeatureCache } from '../src/core/language/feature-cache';
 import { DEMO_POOL, templateSentences } from '../src/core/language/demo-pool';
 import type { EncodingSummary, FluencyInfo, LmChoice, LmSummary, LocalizerSummary, PoolFilters, PoolRanking, PropertyAnalysis, ScoredSentence, SearchOptionsUi, SearchStatus, SweepResult, TableSummary, TokenizerSummary } from './language-api';
@@ -76,15 +77,21 @@ function gloveLayers(): LayerInfo[] {
 const SWEEP_KINDS = new Set<LayerInfo['kind']>(['embedding', 'residual', 'norm']);
 
 /**
+ * Session options of the lab's language models. No weight prepacking: onnxruntime would keep a second, packed copy
+ * of every MatMul/Gemm weight (+280 MiB for GPT-2 small, and 1–4 s more to open it) in a WASM heap that never
+ * shrinks, for runs only 2–5 % faster (GPT-2 small, both sessions alternating in one page; docs/results.md, Speed (c)).
+ */
+const LM_SESSION_OPTIONS = { extra: { session: { disable_prepacking: '1' } } };
+
+/**
  * Opens the session on `bytes` with its weights handed over as external data (core/onnx/external-data.ts): the
  * runtime then never holds a copy of the whole model in its WASM heap. The caller must drop every other reference
- * to `bytes` so that the JS copy can be collected once the session exists. (Disabling onnxruntime's weight
- * prepacking saved another 100-280 MiB but made feature runs clearly slower: docs/results.md, Speed (c).)
+ * to `bytes` so that the JS copy can be collected once the session exists.
  */
 function sessionFromBytes(bytes: Uint8Array, vocabSize: number): Promise<SentenceEngine> {
   const { model, externalData } = externalizeInitializers(bytes);
   // externalData is an onnxruntime-web option beyond core/engine's OrtSessionOptions: createSession passes it on.
-  return SentenceEngine.create(webOrt, model, vocabSize, { externalData: [externalData] } as OrtSessionOptions);
+  return SentenceEngine.create(webOrt, model, vocabSize, { ...LM_SESSION_OPTIONS, externalData: [externalData] } as OrtSessionOptions);
 }
 
 interface State {
@@ -327,7 +334,8 @@ const api = {
       };
     }
     const { threads } = configureOrt();
-    let bytes: Uint8Array | null;
+    let bytes: Uint8Array | null = null;
+    let lazy: LazyGpt2 | null = null;
     let layers: LayerInfo[];
     let untrained = false;
     let parameters: number | undefined;
@@ -338,7 +346,8 @@ const api = {
       if (!size) throw new UserFacingError(`Unknown built-in model size "${choice.size}".`);
       layers = gpt2Layers(size.nLayer).filter((l) => SWEEP_KINDS.has(l.kind));
       const config = { ...size, seed: 0, extraOutputs: layers.map((l) => l.tensor) };
-      bytes = buildGpt2Model(config);
+      // The weights are drawn as onnxruntime copies each one in: never the whole model in JS (gpt2-weights.ts).
+      lazy = buildGpt2Lazy(config);
       untrained = true;
       parameters = gpt2ParamCount(config);
       state.lmName = `GPT-2 architecture (${choice.size}, untrained)`;
@@ -364,7 +373,9 @@ const api = {
       state.modelKey = `cached:${choice.id}`;
       state.trained = true;
     }
-    const opening = sessionFromBytes(bytes, vocabSize);
+    const opening = lazy
+      ? SentenceEngine.create(webOrt, lazy.model, vocabSize, { ...LM_SESSION_OPTIONS, externalData: [{ path: GPT2_WEIGHTS_PATH, data: drawnOnRead(lazy) }] } as OrtSessionOptions)
+      : sessionFromBytes(bytes!, vocabSize);
     bytes = null;
     state.engine = await opening;
     state.layers = layers;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { buildGpt2Model, gpt2Layers, gpt2ParamCount, GPT2_SIZES } from '../../src/core/onnx/gpt2';
 import { onnx } from '../../src/core/onnx/proto';
+import { buildGpt2Lazy, drawnOnRead, GPT2_WEIGHTS_PATH } from '../../src/core/language/gpt2-weights';
 import { hasPythonModules, runPythonScript } from '../support/python';
 
 const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
@@ -179,6 +180,52 @@ describe('GPT-2 random-weight ONNX model (tiny preset)', () => {
     });
     const ref = (await session.run(feeds(IDS, MASK))).logits.data as Float32Array;
     expect(maxAbsDiff(out.logits.data as Float32Array, ref)).toBeLessThan(1e-4);
+    await webSession.release();
+  });
+
+  test('lazily drawn external weights are the built model\'s bytes, in any order, and load in onnxruntime-web', async () => {
+    const lazy = buildGpt2Lazy({ ...CONFIG, extraOutputs: EXPOSED });
+    const built = new Map((onnx.ModelProto.decode(bytes).graph!.initializer ?? []).map((t) => [t.name!, t]));
+    const graph = onnx.ModelProto.decode(lazy.model).graph!;
+    expect(lazy.model.byteLength).toBeLessThan(20_000);
+    expect(graph.initializer!.map((t) => t.name)).toEqual([...built.keys()]);
+    let external = 0;
+    const refs: { name: string; offset: number; length: number }[] = [];
+    for (const t of graph.initializer!) {
+      if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) {
+        expect(Buffer.from(t.rawData!).equals(Buffer.from(built.get(t.name!)!.rawData!)), t.name!).toBe(true);
+        continue;
+      }
+      const kv = Object.fromEntries(t.externalData!.map((e) => [e.key, e.value]));
+      expect(kv.location).toBe(GPT2_WEIGHTS_PATH);
+      refs.push({ name: t.name!, offset: Number(kv.offset), length: Number(kv.length) });
+      external += Number(kv.length);
+    }
+    expect(external).toBe(lazy.byteLength);
+    expect(external).toBeGreaterThan(gpt2ParamCount(CONFIG) * 4 - 10_000);
+    // Each tensor drawn alone, last first, equals the builder's bytes; so do parts and unaligned ranges.
+    for (const r of [...refs].reverse()) expect(Buffer.from(lazy.read(r.offset, new Uint8Array(r.length))).equals(Buffer.from(built.get(r.name)!.rawData!)), r.name).toBe(true);
+    const whole = lazy.read(0, new Uint8Array(lazy.byteLength));
+    const w = refs.find((r) => r.name === 'h.1.mlp.c_fc.weight')!;
+    expect(Buffer.from(whole.subarray(w.offset, w.offset + w.length)).equals(Buffer.from(built.get(w.name)!.rawData!))).toBe(true);
+    expect(Buffer.from(lazy.read(w.offset + 3, new Uint8Array(1001))).equals(Buffer.from(whole.subarray(w.offset + 3, w.offset + 1004)))).toBe(true);
+    const file = drawnOnRead(lazy);
+    expect(file).toBeInstanceOf(Uint8Array);
+    expect(file.byteLength).toBe(lazy.byteLength);
+    expect(Buffer.from(file.subarray(w.offset, w.offset + 8)).equals(Buffer.from(whole.subarray(w.offset, w.offset + 8)))).toBe(true);
+    expect(() => lazy.read(lazy.byteLength - 4, new Uint8Array(8))).toThrow(RangeError);
+
+    // onnxruntime-web takes the drawn-on-read file as its external data and computes what node computes.
+    const web = await import('onnxruntime-web');
+    web.env.wasm.numThreads = 1;
+    const webSession = await web.InferenceSession.create(lazy.model, { executionProviders: ['wasm'], externalData: [{ path: GPT2_WEIGHTS_PATH, data: file }] });
+    const dims = [IDS.length, IDS[0].length];
+    const out = await webSession.run({
+      input_ids: new web.Tensor('int64', BigInt64Array.from(IDS.flat().map(BigInt)), dims),
+      attention_mask: new web.Tensor('int64', BigInt64Array.from(MASK.flat().map(BigInt)), dims),
+    });
+    const ref = await session.run(feeds(IDS, MASK));
+    for (const name of ['logits', 'h.1.resid']) expect(maxAbsDiff(out[name].data as Float32Array, ref[name].data as Float32Array), name).toBeLessThan(1e-4);
     await webSession.release();
   });
 

@@ -31,8 +31,17 @@ export interface SentenceFeatures {
   n: number;
 }
 
+/** Default most sentences, and most padded tokens, in one model run (see planBatches). In the Language lab
+ * (onnxruntime-web, GPT-2 small) runs of 16 sentences computed 16 sentences' features ~10 % faster than runs of 4
+ * (1.04–1.08 s vs 1.14–1.23 s; onnxruntime-node unchanged) for ~60 MiB more peak memory (the larger run's logits). */
+export const RUN_SENTENCES = 16;
+export const RUN_TOKENS = 256;
+
 export interface FeatureOptions {
+  /** Most sentences in one model run (default RUN_SENTENCES). */
   batchSize?: number;
+  /** Most padded tokens (sentences × longest one, BOS included) in one model run (default RUN_TOKENS). */
+  maxBatchTokens?: number;
   maxLength?: number;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
@@ -65,21 +74,20 @@ export class SentenceEngine {
 
   async features(tokenizer: TextTokenizer, sentences: string[], layers: string[], o: FeatureOptions = {}): Promise<SentenceFeatures> {
     const n = sentences.length;
-    const batchSize = Math.max(1, o.batchSize ?? 4);
     const bosId = tokenizer.tokenId('<|endoftext|>') ?? 50256;
+    const maxLength = o.maxLength ?? DEFAULT_MAX_TOKENS;
     const out: SentenceFeatures['features'] = {};
     const surprisal = new Float64Array(n);
-    for (let start = 0; start < n; start += batchSize) {
+    const ids = sentences.map((s, i) => {
+      const t = tokenizer.encode(s);
+      if (t.length === 0) throw new UserFacingError(`Sentence ${i + 1} is empty.`);
+      const bad = t.find((id) => id >= this.vocabSize);
+      if (bad !== undefined) throw new UserFacingError(`The tokenizer gives id ${bad}, outside this model's vocabulary of ${this.vocabSize}: the tokenizer does not match the model.`);
+      return t;
+    });
+    for (const [start, end] of planBatches(ids.map((t) => Math.min(t.length + 1, maxLength)), o.batchSize ?? RUN_SENTENCES, o.maxBatchTokens ?? RUN_TOKENS)) {
       throwIfAborted(o.signal);
-      const chunk = sentences.slice(start, start + batchSize);
-      const ids = chunk.map((s, i) => {
-        const t = tokenizer.encode(s);
-        if (t.length === 0) throw new UserFacingError(`Sentence ${start + i + 1} is empty.`);
-        const bad = t.find((id) => id >= this.vocabSize);
-        if (bad !== undefined) throw new UserFacingError(`The tokenizer gives id ${bad}, outside this model's vocabulary of ${this.vocabSize}: the tokenizer does not match the model.`);
-        return t;
-      });
-      const batch = batchSentences(ids, { maxLength: o.maxLength ?? DEFAULT_MAX_TOKENS, padId: bosId, prependBos: true, bosId });
+      const batch = batchSentences(ids.slice(start, end), { maxLength, padId: bosId, prependBos: true, bosId });
       const [B, T] = batch.dims;
       const feeds = lmFeeds(this.ort, this.layout, { inputIds: batch.inputIds, attentionMask: batch.attentionMask, dims: [B, T] });
       const logitsName = this.layout.logits;
@@ -89,19 +97,22 @@ export class SentenceEngine {
       } finally {
         for (const t of Object.values(feeds)) t.dispose?.();
       }
-      const logits = result[logitsName];
-      const bits = tokenSurprisals({ dims: logits.dims.map(Number), data: asFloat32(logits) }, batch.inputIds, batch.lengths);
-      bits.forEach((b, i) => (surprisal[start + i] = sentenceSurprisal(b, 'mean')));
-      for (const layer of layers) {
-        const v = result[layer];
-        if (!v) throw new UserFacingError(`The model did not return layer "${layer}".`);
-        const pooled = lastTokenPool({ dims: v.dims.map(Number), data: asFloat32(v) }, batch.lengths);
-        const width = pooled.dims[1];
-        out[layer] ??= { data: new Float32Array(n * width), width };
-        out[layer].data.set(pooled.data, start * width);
+      try {
+        const logits = result[logitsName];
+        const bits = tokenSurprisals({ dims: logits.dims.map(Number), data: asFloat32(logits) }, batch.inputIds, batch.lengths);
+        bits.forEach((b, i) => (surprisal[start + i] = sentenceSurprisal(b, 'mean')));
+        for (const layer of layers) {
+          const v = result[layer];
+          if (!v) throw new UserFacingError(`The model did not return layer "${layer}".`);
+          const pooled = lastTokenPool({ dims: v.dims.map(Number), data: asFloat32(v) }, batch.lengths);
+          const width = pooled.dims[1];
+          out[layer] ??= { data: new Float32Array(n * width), width };
+          out[layer].data.set(pooled.data, start * width);
+        }
+      } finally {
+        for (const v of Object.values(result)) v.dispose?.();
       }
-      for (const v of Object.values(result)) v.dispose?.();
-      o.onProgress?.({ done: Math.min(n, start + batchSize), total: n, phase: 'running the language model' });
+      o.onProgress?.({ done: end, total: n, phase: 'running the language model' });
     }
     if (o.signal?.aborted) throw new CancelledError();
     return { features: out, surprisal, n };
@@ -110,4 +121,26 @@ export class SentenceEngine {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * Consecutive runs [start, end) over sentences of `lengths` tokens: each run as many sentences as fit in
+ * `maxSentences` and in `maxTokens` padded tokens (run size × its longest sentence); a longer sentence runs alone.
+ * The token budget bounds one run's logits and activations (256 tokens: 49 MiB of GPT-2 logits).
+ */
+export function planBatches(lengths: readonly number[], maxSentences: number, maxTokens: number): [number, number][] {
+  const plan: [number, number][] = [];
+  const most = Math.max(1, Math.floor(maxSentences));
+  let start = 0;
+  while (start < lengths.length) {
+    let end = start + 1;
+    let longest = lengths[start];
+    while (end < lengths.length && end - start < most && (end - start + 1) * Math.max(longest, lengths[end]) <= maxTokens) {
+      longest = Math.max(longest, lengths[end]);
+      end++;
+    }
+    plan.push([start, end]);
+    start = end;
+  }
+  return plan;
 }

@@ -92,9 +92,9 @@ export function gpt2Layers(nLayer: number): LayerInfo[] {
   return layers;
 }
 
-type Fill = { kind: 'normal'; sd: number } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'values'; bytes: Uint8Array };
+export type Fill = { kind: 'normal'; sd: number } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'values'; bytes: Uint8Array };
 
-interface Initializer {
+export interface Initializer {
   name: string;
   dims: number[];
   dataType: number;
@@ -115,6 +115,13 @@ function attrFloat(name: string, f: number): AttributeProto {
 
 /** Builds the model and returns the serialized ONNX ModelProto. */
 export function buildGpt2Model(config: Gpt2Config): Uint8Array {
+  const { model, graph, inits, seed } = gpt2ModelParts(config);
+  return serializeWithInitializers(model, graph, inits, new Rng(seed), config.onProgress);
+}
+
+/** buildGpt2Model's model and graph with its initializers still undrawn (in draw order: each 'normal' fill takes
+ * the next values of Rng(seed)). core/language/gpt2-weights.ts draws them on demand instead. */
+export function gpt2ModelParts(config: Gpt2Config): { model: IModelProto; graph: GraphProto; inits: Initializer[]; seed: number } {
   const { nLayer, nHead, nEmbd: d } = config;
   const vocab = config.vocabSize ?? 50257;
   const nPos = config.nPositions ?? 1024;
@@ -263,7 +270,7 @@ export function buildGpt2Model(config: Gpt2Config): Uint8Array {
       { key: 'silico.config', value: JSON.stringify({ nLayer, nHead, nEmbd: d, vocabSize: vocab, nPositions: nPos, seed: config.seed ?? 0 }) },
     ],
   };
-  return serializeWithInitializers(model, graph, inits, new Rng(config.seed ?? 0), config.onProgress);
+  return { model, graph, inits, seed: config.seed ?? 0 };
 }
 
 function varintLength(n: number): number {
