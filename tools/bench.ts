@@ -12,7 +12,8 @@
  *       against issue 10's 60-s budget)
  *   (f) the Microstimulation lab's cold start: load MobileNetV2 → fLoc → sheet ready in the built app
  *       (tools/bench/microstim.ts; against issue 13's 60-s budget)
- * Target: silico within 2x of the native reference. Options: --only a,b,c,d,e,f   --threads N (default 2; (a) and (c) run with
+ * Targets (issue 14): (a) speed ≤ 1.2x, memory ≤ 1.3x; (b1) ≤ 1.0x scikit-learn; (c) speed and memory ≤ 1.5x; other rows ≤ 2x;
+ * (d) is reported without a target; (e), (f) against their 60-s budgets. Options: --only a,b,c,d,e,f   --threads N (default 2; (a) and (c) run with
  * the threads the app itself chooses, navigator.hardwareConcurrency, and onnxruntime-node with as many)
  * Measurements alternate web/node runs so background load hits both sides alike; the best round of each counts.
  */
@@ -67,8 +68,8 @@ async function benchRecording(rows: BenchRow[]): Promise<void> {
     const nodeIps = (1000 * batch) / Math.min(...nodeTimes.map((t) => t.msPerRun));
     const needed = bytes.byteLength + first.outputBytes + batch * 3 * 224 * 224 * 4;
     rows.push(
-      { section: 'a', what: `record MobileNetV2 in the app's model worker (${webTimes[0].outputs} outputs, batch ${batch})`, unit: 'images/s', silico: webIps, reference: nodeIps, refName: 'onnxruntime-node', ratio: nodeIps / webIps, target: 2 },
-      { section: 'a', what: 'peak renderer memory (RSS), load + one recording', unit: 'MiB', silico: peak / MiB, reference: needed / MiB, refName: 'weights+input+activations', ratio: peak / needed, target: 2 },
+      { section: 'a', what: `record MobileNetV2 in the app's model worker (${webTimes[0].outputs} outputs, batch ${batch})`, unit: 'images/s', silico: webIps, reference: nodeIps, refName: 'onnxruntime-node', ratio: nodeIps / webIps, target: 1.2 },
+      { section: 'a', what: 'peak renderer memory (RSS), load + one recording', unit: 'MiB', silico: peak / MiB, reference: needed / MiB, refName: 'weights+input+activations', ratio: peak / needed, target: 1.3 },
     );
   } finally {
     await app.close();
@@ -129,8 +130,8 @@ async function benchGpt2(rows: BenchRow[]): Promise<void> {
     const needed = model.byteLength + runBytes;
     const meanTokens = tokens.reduce((a, b) => a + b, 0) / tokens.length;
     rows.push(
-      { section: 'c', what: `Language lab: GPT-2 small untrained, features of ${sentences.length} sentences (${meanTokens.toFixed(1)} tokens with BOS; ${lm.layers.length} layers + surprisal)`, unit: 'sentences/s', silico: webSps, reference: nodeSps, refName: 'onnxruntime-node', ratio: nodeSps / webSps, target: 2 },
-      { section: 'c', what: 'peak renderer memory (RSS), load + one set of features', unit: 'MiB', silico: peak / MiB, reference: needed / MiB, refName: 'weights+one run\'s outputs', ratio: peak / needed, target: 2 },
+      { section: 'c', what: `Language lab: GPT-2 small untrained, features of ${sentences.length} sentences (${meanTokens.toFixed(1)} tokens with BOS; ${lm.layers.length} layers + surprisal)`, unit: 'sentences/s', silico: webSps, reference: nodeSps, refName: 'onnxruntime-node', ratio: nodeSps / webSps, target: 1.5 },
+      { section: 'c', what: 'peak renderer memory (RSS), load + one set of features', unit: 'MiB', silico: peak / MiB, reference: needed / MiB, refName: 'weights+one run\'s outputs', ratio: peak / needed, target: 1.5 },
     );
   } finally {
     await app.close();
