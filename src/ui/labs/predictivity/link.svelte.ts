@@ -87,6 +87,9 @@ export function connectLink(lab: PredictivityLab, results: PredictivityResults):
     const modelsReady = Promise.all(lab.chosenModels.map((k) => lab.ensureLoaded(k)));
     try {
       await Promise.all([benchmarkReady, savedReady, modelsReady]);
+      // A saved experiment adds its model once its benchmark is open, which on a slow machine is after the loads
+      // above started (and after the model list was read): load it now, or its layers keep their tensor names.
+      await Promise.all(lab.chosenModels.map((k) => lab.ensureLoaded(k)));
       if (fromLink) {
         if (picks.metric && lab.benchmark && supportedMetrics(lab.benchmark).includes(picks.metric)) lab.metric = picks.metric;
         // Another benchmark's scores would not be the view the link shows.
