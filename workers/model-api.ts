@@ -55,7 +55,11 @@ export interface ModelBytes {
   tokenizerJson?: Uint8Array;
 }
 
-export type ModelSource = { bytes: ModelBytes } | { cachedId: string } | { builtin: BuiltinModelId };
+/**
+ * `randomWeights`: the cached model's untrained twin (same graph, seeded Kaiming-normal weights:
+ * src/core/onnx/untrained.ts), drawn in the worker so the page never stalls.
+ */
+export type ModelSource = { bytes: ModelBytes } | { cachedId: string; randomWeights?: { seed: number } } | { builtin: BuiltinModelId };
 
 /** A dense input tensor; integer inputs (token ids) may come as Int32Array or plain Float32Array of integers. */
 export interface InputTensor {

@@ -3,6 +3,8 @@
  * downloads and caches models. Domain logic lives in src/core; this file wires it to ORT and comlink.
  */
 import * as Comlink from 'comlink';
+import { randomizeWeights } from '../src/core/onnx/untrained';
+import { untrainedName } from '../src/core/benchmarks/card';
 import type * as OrtWeb from 'onnxruntime-web';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { forWire } from '../src/core/wire-errors';
@@ -163,6 +165,14 @@ function splitCachedFiles(files: { path: string; data: Uint8Array }[], name: str
   };
 }
 
+/** The untrained baseline of a cached model: its graph with the weights re-drawn (the CLI's `--baselines untrained`). */
+function untrainedTwin(bytes: ModelBytes, seed: number): ModelBytes {
+  if (bytes.externalData?.length) {
+    throw new UserFacingError(`Untrained baseline: not computed — it re-draws weights stored inside one .onnx file, and ${bytes.name} keeps them in external data files.`);
+  }
+  return { name: untrainedName(bytes.name, seed), model: randomizeWeights(bytes.model, seed), tokenizerJson: bytes.tokenizerJson };
+}
+
 async function loadModel(source: ModelSource, options: { ep?: EpPreference } = {}): Promise<LoadedModel> {
   try {
     const ep = await resolveEp(options.ep);
@@ -171,7 +181,9 @@ async function loadModel(source: ModelSource, options: { ep?: EpPreference } = {
       const hit = await cache.get(source.cachedId);
       if (!hit) throw new UserFacingError(`"${source.cachedId}" is not in the model cache. Download or import it first.`);
       const entry = findCatalogEntry(source.cachedId);
-      return await register(splitCachedFiles(hit.files, hit.model.name), ep, { preprocess: entry?.preprocess, idPrefix: source.cachedId });
+      const bytes = splitCachedFiles(hit.files, hit.model.name);
+      if (source.randomWeights) return await register(untrainedTwin(bytes, source.randomWeights.seed), ep, { preprocess: entry?.preprocess });
+      return await register(bytes, ep, { preprocess: entry?.preprocess, idPrefix: source.cachedId });
     }
     return await register(source.bytes, ep);
   } catch (e) {
