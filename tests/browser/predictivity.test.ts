@@ -376,7 +376,7 @@ describeIf(hasDist, 'Predictivity lab in the browser', () => {
       expect(await m.getByTestId('sweep-selective').inputValue()).toBe('3');
       expect(await m.getByTestId('dose-currents').inputValue()).toBe('0, 40');
       await m.getByTestId('current').fill('80');
-      await expect.poll(async () => parseHash(await m.evaluate(() => location.hash)).state).toEqual({
+      await expect.poll(async () => parseHash(await m.evaluate(() => location.hash)).state, { timeout: 30_000 }).toEqual({
         model: 'builtin:hmax', layer: 'C1', images: expect.not.stringMatching(/^camera$/), perCategory: '4', site: '5', current: '80', frequency: '100', duration: '30', selective: '3', controls: '2', currents: '0, 40', bogus: '1',
       });
       expect(ms.errors).toEqual([]);
@@ -392,7 +392,8 @@ describeIf(hasDist, 'Predictivity lab in the browser', () => {
       expect(await l.getByTestId('lm-select').inputValue()).toBe('builtin:mini');
       // The search and pool settings wait in the page (their fields appear after a fit) and stay in the link.
       await sentences.fill('160');
-      await expect.poll(async () => parseHash(await l.evaluate(() => location.hash)).state).toEqual({
+      // The address is written once the link is applied, which waits for the model cache to be listed.
+      await expect.poll(async () => parseHash(await l.evaluate(() => location.hash)).state, { timeout: 30_000 }).toEqual({
         model: 'builtin:mini', sentences: '160', layer: 'h.1', minWords: '4', maxWords: '12', novelOnly: 'no', goal: 'suppress', steps: '7', maxSurprisal: '12.5',
       });
       expect(lang.errors).toEqual([]);
