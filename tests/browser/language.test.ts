@@ -9,13 +9,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Papa from 'papaparse';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
-import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession } from '../support/browser';
+import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession, hasDist, DIST } from '../support/browser';
 import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
+import { describeIf } from '../support/ci';
 import { buildGpt2Model, gpt2Layers, GPT2_SIZES } from '../../src/core/onnx/gpt2';
 import { loadTokenizer } from '../../src/core/text/tokenizer';
 import { syntheticResponses } from '../../src/core/language/synthetic';
@@ -30,7 +31,6 @@ import { openLanguageBench } from '../../tools/bench/web';
 const require = createRequire(import.meta.url);
 const ortNode = require('onnxruntime-node') as OrtModule;
 
-const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');
 const TOKENIZER = sharedPath('models/gpt2-tokenizer/tokenizer.json');
 const SENTENCES = 120;
 
@@ -53,7 +53,7 @@ async function shownResults(page: Page) {
   };
 }
 
-describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Language lab (browser)', () => {
+describeIf(hasShared && hasDist, 'Language lab (browser)', () => {
   let server: TestServer;
   let browser: Browser;
   let s: BrowserSession;
@@ -190,7 +190,7 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
   });
 });
 
-describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Language lab on the Tuckute baseline with the built-in GloVe (browser)', () => {
+describeIf(hasShared && hasDist, 'Language lab on the Tuckute baseline with the built-in GloVe (browser)', () => {
   it('loads the catalog dataset through the mirror, sweeps the GloVe representations like Node, overlays nothing GPT-specific', async () => {
     const server = await startServer({ distDir: DIST });
     const browser = await launchBrowser();
@@ -252,7 +252,7 @@ describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Languag
   });
 });
 
-describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Language lab worker (browser)', () => {
+describeIf(hasShared && hasDist, 'Language lab worker (browser)', () => {
   it('computes the same sentence features and surprisal as the engine on onnxruntime-node', async () => {
     const lab = await openLanguageBench(DIST);
     try {

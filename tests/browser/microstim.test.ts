@@ -9,17 +9,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import jpeg from 'jpeg-js';
 import Papa from 'papaparse';
 import { PNG } from 'pngjs';
 import { hasShared, NO_SHARED, sharedPath } from '../support/shared';
+import { describeIf } from '../support/ci';
 import type { GrayImage } from '../../src/core/stim/noise';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
-import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession } from '../support/browser';
+import { launchBrowser, openPage, SCREENSHOTS, type BrowserSession, hasDist, DIST } from '../support/browser';
 import { defaultSetup, prepareExperiment, sweepSites } from '../../src/core/stim/experiment';
 import { AFRAZ_TRAIN } from '../../src/core/stim/spread';
 import { OrtStimEngine, POOL_READOUT, type OrtModule } from '../../src/core/stim/ort-engine';
@@ -27,7 +28,6 @@ import { OrtStimEngine, POOL_READOUT, type OrtModule } from '../../src/core/stim
 const require = createRequire(import.meta.url);
 const ortNode = require('onnxruntime-node') as OrtModule;
 
-const DIST = process.env.SILICO_DIST ?? resolve(import.meta.dirname, '../../dist');
 const TASK_IMAGES = 4;
 const MOBILENET = sharedPath('models/mobilenetv2-12-fp32.onnx');
 const FLOC = sharedPath('data/vision/floc');
@@ -70,7 +70,7 @@ function prepare(names: string[], dir: string): { image: GrayImage; file: string
   });
 }
 
-describe.skipIf(!hasShared || !existsSync(resolve(DIST, 'index.html')))('Microstimulation lab (browser)', () => {
+describeIf(hasShared && hasDist, 'Microstimulation lab (browser)', () => {
   let server: TestServer;
   let browser: Browser;
   let s: BrowserSession;
