@@ -8,13 +8,13 @@
  * The full check (full layers, 6 Cowley layers, every layer for Coggan) is `tools/bench/acceptance.ts independent`.
  */
 import { afterAll, expect, test } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeIf } from '../support/ci';
 import { hasPython, spawnPython } from '../support/python';
 import { hasSharedFiles, sharedPath } from '../support/shared';
-import { cogganBundle, cowleyBundle } from '../../src/core/data/loaders';
+import { cowleyBundle } from '../../src/core/data/loaders';
 import { readBundle, stimulusBytes, type Benchmark } from '../../src/core/data/bundle';
 import { writeNpy } from '../../src/core/data/npy';
 import { findBenchmark } from '../../src/core/benchmarks';
@@ -23,6 +23,7 @@ import { loadVisionModel } from '../../src/cli/inputs';
 import { recordImages } from '../../src/cli/features';
 import { definitionData, placementPrepare } from '../../src/cli/benchmark';
 import { loadOrtNode } from '../../src/cli/ort';
+import { sharedCogganBundle } from '../support/bundles';
 
 const SESSION = '210325';
 const COWLEY = `data/vision/cowley2023-v4`;
@@ -91,12 +92,9 @@ describeIf(
     }, 120_000);
 
     test('Coggan2024 V1, V2, V4, IT: unit selection, z-scored Pearson RSM, subjects, leave-one-out ceiling — equal on two full layers', async () => {
-      const dir = sharedPath(COGGAN);
-      const native = new Map<string, Uint8Array>([['rsm.json', new Uint8Array(readFileSync(join(dir, 'rsm.json')))]]);
-      for (const f of readdirSync(join(dir, 'stimuli'))) native.set(`stimuli/${f}`, new Uint8Array(readFileSync(join(dir, 'stimuli', f))));
-      const bench = readBundle(cogganBundle(native));
+      const bench = readBundle(sharedCogganBundle());
       const acts = await features(bench, 'Coggan2024.V1-rdm', join(tmp, 'coggan'));
-      const ref = reference(['coggan', '--features', join(tmp, 'coggan'), '--data', dir]);
+      const ref = reference(['coggan', '--features', join(tmp, 'coggan'), '--data', sharedPath(COGGAN)]);
       for (const region of ['V1', 'V2', 'V4', 'IT']) {
         const def = findBenchmark(`Coggan2024.${region}-rdm`)!;
         const data = definitionData(bench, region, true);

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { cogganBundle } from '../../src/core/data/loaders';
+import { join } from 'node:path';
 import { normalise, findBenchmark } from '../../src/core/benchmarks';
 import { SHARED } from '../support/shared';
 import { silicoInProcess as silico } from '../support/cli';
+import { sharedCogganBundle, writeBundleFolder } from '../support/bundles';
 
 const CI = process.env.CI === 'true';
 const cogganDir = join(SHARED, 'data/vision/coggan2024-fmri');
@@ -26,14 +26,7 @@ describe('silico report', () => {
   run('a report card for HMAX on Coggan2024: committed layers on held-out subjects, optimistic beside, published numbers apart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'silico-cli-report-'));
     try {
-      const native = new Map<string, Uint8Array>();
-      native.set('rsm.json', new Uint8Array(readFileSync(join(cogganDir, 'rsm.json'))));
-      for (const f of readdirSync(join(cogganDir, 'stimuli'))) native.set(`stimuli/${f}`, new Uint8Array(readFileSync(join(cogganDir, 'stimuli', f))));
-      const bundleDir = join(dir, 'coggan');
-      for (const [p, bytes] of cogganBundle(native)) {
-        mkdirSync(dirname(join(bundleDir, p)), { recursive: true });
-        writeFileSync(join(bundleDir, p), bytes);
-      }
+      const bundleDir = writeBundleFolder(sharedCogganBundle(), join(dir, 'coggan'));
       const out = join(dir, 'card.json');
       const svg = join(dir, 'card.svg');
       const r = await silico(['report', '--model', 'hmax', '--bundles', bundleDir, '--baselines', 'untrained', '--max-features', 'none', '--out', out, '--svg', svg]);

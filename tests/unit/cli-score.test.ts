@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Papa from 'papaparse';
 import * as ort from 'onnxruntime-node';
 import { Recorder, type OrtModule } from '../../src/core/engine';
@@ -12,12 +12,12 @@ import { syntheticBundle } from '../../src/core/data/synthetic';
 import { writeNpy } from '../../src/core/data/npy';
 import { kFoldSplits } from '../../src/core/metrics/crossval';
 import { DEFAULT_ALPHAS } from '../../src/core/metrics/ridge';
-import { cogganBundle } from '../../src/core/data/loaders';
 import { findBenchmark } from '../../src/core/benchmarks';
 import { placementPrepare } from '../../src/cli/benchmark';
 import { hasSharedFiles, SHARED as SHARED_DIR } from '../support/shared';
 import { hasPythonModules, runPythonScript } from '../support/python';
 import { silicoInProcess as silico } from '../support/cli';
+import { sharedCogganBundle, writeBundleFolder } from '../support/bundles';
 
 /** sklearn RidgeCV per fold (same folds), median Pearson r over neuroids, mean over folds. */
 const SKLEARN_SCORE = `
@@ -94,14 +94,8 @@ describe('silico score with versioned benchmark definitions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'silico-cli-coggan-'));
     try {
       // The bundle, written to a temporary folder (never into the repository).
-      const native = new Map<string, Uint8Array>();
-      native.set('rsm.json', new Uint8Array(readFileSync(join(cogganDir, 'rsm.json'))));
-      for (const f of readdirSync(join(cogganDir, 'stimuli'))) native.set(`stimuli/${f}`, new Uint8Array(readFileSync(join(cogganDir, 'stimuli', f))));
-      const bundleDir = join(dir, 'coggan');
-      for (const [p, bytes] of cogganBundle(native)) {
-        mkdirSync(dirname(join(bundleDir, p)), { recursive: true });
-        writeFileSync(join(bundleDir, p), bytes);
-      }
+      const files = sharedCogganBundle();
+      const bundleDir = writeBundleFolder(files, join(dir, 'coggan'));
       const out = join(dir, 'scores.json');
       const r = await silico(['score', '--model', 'hmax', '--bundle', bundleDir, '--metric', 'rsa', '--layers', 'C1', '--max-features', 'none', '--out', out]);
       expect(r.stderr).toContain('Coggan2024.V1-rdm@1');
@@ -114,7 +108,7 @@ describe('silico score with versioned benchmark definitions', () => {
         expect(row.provenance).toMatchObject({ benchmark: row.definition, featureReduction: 'none', appVersion: expect.stringMatching(/^silico /) });
       }
       // The same C1 features, placed as Brain-Score does, through Python's copy of Brain-Score's RSA().
-      const bench = readBundle(cogganBundle(native));
+      const bench = readBundle(files);
       const spec = hmaxSpec();
       const prepare = placementPrepare(findBenchmark('Coggan2024.V1-rdm')!.placement, spec)!;
       const rec = await Recorder.create(ort as unknown as OrtModule, buildHmaxModel(), { layers: ['C1'] });

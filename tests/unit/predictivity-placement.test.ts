@@ -6,9 +6,9 @@
  * compute worker run here as the core functions they call (with onnxruntime-node in place of onnxruntime-web).
  */
 import { describe, expect, test } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Recorder, type OrtModule } from '../../src/core/engine';
 import { batchToTensor, preprocessBytes } from '../../src/core/image';
@@ -17,29 +17,21 @@ import { buildHmaxModel, hmaxSpec } from '../../src/core/onnx';
 import { scoreIdentity } from '../../src/core/predictivity/runner';
 import { BUILTIN_MODELS, preprocessForInput } from '../../src/core/catalog/models';
 import { readBundle } from '../../src/core/data/bundle';
-import { cogganBundle } from '../../src/core/data/loaders';
 import { bundleToBenchmark } from '../../src/core/predictivity/bundles';
 import { runPlacement, scoreLayers } from '../../src/core/predictivity/scoring';
 import { silicoInProcess as silico } from '../support/cli';
-import { hasSharedFiles, SHARED } from '../support/shared';
+import { hasSharedFiles } from '../support/shared';
+import { sharedCogganBundle, writeBundleFolder } from '../support/bundles';
 
 describe('the lab places Coggan2024 images as the CLI does', () => {
-  const cogganDir = join(SHARED, 'data/vision/coggan2024-fmri');
   // Outside CI a missing Coggan set skips (with a warning); under CI it fails the file.
   const run = hasSharedFiles('data/vision/coggan2024-fmri/rsm.json') ? test : test.skip;
 
   run('lab path = silico score --max-features none on C1 and S2 of HMAX, to 1e-6', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'silico-lab-coggan-'));
     try {
-      const native = new Map<string, Uint8Array>();
-      native.set('rsm.json', new Uint8Array(readFileSync(join(cogganDir, 'rsm.json'))));
-      for (const f of readdirSync(join(cogganDir, 'stimuli'))) native.set(`stimuli/${f}`, new Uint8Array(readFileSync(join(cogganDir, 'stimuli', f))));
-      const files = cogganBundle(native);
-      const bundleDir = join(dir, 'coggan');
-      for (const [p, bytes] of files) {
-        mkdirSync(dirname(join(bundleDir, p)), { recursive: true });
-        writeFileSync(join(bundleDir, p), bytes);
-      }
+      const files = sharedCogganBundle();
+      const bundleDir = writeBundleFolder(files, join(dir, 'coggan'));
       const layers = ['C1', 'S2'];
       const out = join(dir, 'scores.json');
       const cli = await silico(['score', '--model', 'hmax', '--bundle', bundleDir, '--metric', 'rsa', '--layers', layers.join(','), '--max-features', 'none', '--out', out]);

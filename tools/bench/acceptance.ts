@@ -46,7 +46,8 @@ import { recordImages } from '../../src/cli/features';
 import { loadOrtNode } from '../../src/cli/ort';
 import { stderrProgress } from '../../src/cli/progress';
 import { scoreLayers, type LayerRegionScore, type MetricKind } from '../../src/core/predictivity/scoring';
-import { randomizeWeights } from './untrained';
+import { randomizeWeights } from '../../src/core/onnx/untrained';
+import { writeBundleFolder } from '../../tests/support/bundles';
 import type { LayerInfo } from '../../src/core/types';
 
 const OUT = process.env.SILICO_ACCEPTANCE_OUT ?? '/tmp/silico-acceptance';
@@ -151,13 +152,6 @@ const PYTHON = process.env.SILICO_PYTHON ?? '/usr/bin/python3';
 const REFERENCE = join(import.meta.dirname, '../python/brainscore_reference.py');
 
 interface CheckRow { layer: string; label: string; region: string; silico: { raw: number; ceiling: number; ceiled: number }; reference: { raw: number; ceiling: number; ceiled: number }; diff: number }
-
-function writeBundleFolder(files: Map<string, Uint8Array>, dir: string): void {
-  for (const [p, bytes] of files) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), bytes);
-  }
-}
 
 async function independent(part: string, only?: string[]): Promise<void> {
   mkdirSync(OUT, { recursive: true });
